@@ -1,0 +1,148 @@
+/* proto.c - the schema of every message: which tags, of which kind and size. */
+#include "proto.h"
+
+#include "key.h"
+#include "wire.h"
+
+struct tag_spec {
+        enum field_kind kind;
+        size_t max; /* bytes for strings */
+};
+
+static const struct tag_spec tag_specs[_TAG_MAX] = {
+        [TAG_USER] = { KIND_STR, PROTO_USER_MAX },
+        [TAG_SERVICE] = { KIND_STR, PROTO_SERVICE_MAX },
+        [TAG_RHOST] = { KIND_STR, PROTO_RHOST_MAX },
+        [TAG_TTY] = { KIND_STR, PROTO_TTY_MAX },
+        [TAG_KEY] = { KIND_STR, KEY_MAX_INPUT },
+        [TAG_VERDICT] = { KIND_U32, 4 },
+        [TAG_KEY_ID] = { KIND_STR, KEY_ID_LEN },
+        [TAG_IDENTITY] = { KIND_STR, PROTO_IDENTITY_MAX },
+        [TAG_COMMAND] = { KIND_U32, 4 },
+        [TAG_NAME] = { KIND_STR, PROTO_NAME_MAX },
+        [TAG_DESCRIPTION] = { KIND_STR, PROTO_DESCRIPTION_MAX },
+        [TAG_FLAGS] = { KIND_U32, 4 },
+        [TAG_STATUS] = { KIND_U32, 4 },
+        [TAG_MESSAGE] = { KIND_STR, PROTO_MESSAGE_MAX },
+        [TAG_KIND] = { KIND_STR, 32 },
+        [TAG_OWNER_UID] = { KIND_U32, 4 },
+        [TAG_OWNER_NAME] = { KIND_STR, PROTO_USER_MAX },
+        [TAG_STATE] = { KIND_STR, 32 },
+        [TAG_CREATED_AT] = { KIND_U64, 8 },
+        [TAG_CREATED_BY] = { KIND_STR, PROTO_USER_MAX },
+        [TAG_LAST_USED_AT] = { KIND_U64, 8 },
+        [TAG_LAST_USED_FROM] = { KIND_STR, PROTO_RHOST_MAX },
+        [TAG_USE_COUNT] = { KIND_U64, 8 },
+        [TAG_VERSION] = { KIND_STR, 32 },
+        [TAG_KEY_COUNT] = { KIND_U64, 8 },
+        [TAG_UPTIME] = { KIND_U64, 8 },
+        [TAG_CALLER] = { KIND_STR, PROTO_USER_MAX },
+        [TAG_IS_ADMIN] = { KIND_U32, 4 },
+        [TAG_LAST_USED_SERVICE] = { KIND_STR, PROTO_SERVICE_MAX },
+};
+
+#define BIT(t) (UINT64_C(1) << (t))
+
+struct type_spec {
+        uint64_t allowed;
+        uint64_t required;
+};
+
+static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
+        [MSG_AUTH_REQUEST] = {
+                .allowed = BIT(TAG_USER) | BIT(TAG_SERVICE) | BIT(TAG_RHOST) | BIT(TAG_TTY) | BIT(TAG_KEY),
+                .required = BIT(TAG_USER) | BIT(TAG_KEY),
+        },
+        [MSG_AUTH_REPLY] = {
+                .allowed = BIT(TAG_VERDICT) | BIT(TAG_KEY_ID) | BIT(TAG_IDENTITY),
+                .required = BIT(TAG_VERDICT),
+        },
+        [MSG_CTL_REQUEST] = {
+                .allowed = BIT(TAG_COMMAND) | BIT(TAG_KEY_ID) | BIT(TAG_NAME) | BIT(TAG_DESCRIPTION) | BIT(TAG_FLAGS),
+                .required = BIT(TAG_COMMAND),
+        },
+        [MSG_CTL_REPLY] = {
+                .allowed = BIT(TAG_STATUS) | BIT(TAG_MESSAGE) | BIT(TAG_KEY_ID) | BIT(TAG_KEY) |
+                           BIT(TAG_VERSION) | BIT(TAG_KEY_COUNT) | BIT(TAG_UPTIME) | BIT(TAG_CALLER) |
+                           BIT(TAG_IS_ADMIN),
+                .required = BIT(TAG_STATUS),
+        },
+        [MSG_KEY_INFO] = {
+                .allowed = BIT(TAG_KEY_ID) | BIT(TAG_KIND) | BIT(TAG_IDENTITY) | BIT(TAG_OWNER_UID) |
+                           BIT(TAG_OWNER_NAME) | BIT(TAG_NAME) | BIT(TAG_DESCRIPTION) | BIT(TAG_STATE) |
+                           BIT(TAG_CREATED_AT) | BIT(TAG_CREATED_BY) | BIT(TAG_LAST_USED_AT) |
+                           BIT(TAG_LAST_USED_FROM) | BIT(TAG_LAST_USED_SERVICE) | BIT(TAG_USE_COUNT),
+                .required = BIT(TAG_KEY_ID) | BIT(TAG_IDENTITY) | BIT(TAG_STATE),
+        },
+};
+
+enum field_kind proto_tag_kind(unsigned tag, size_t *ret_max)
+{
+        if (tag == 0 || tag >= _TAG_MAX)
+                return KIND_NONE;
+        if (ret_max)
+                *ret_max = tag_specs[tag].max;
+        return tag_specs[tag].kind;
+}
+
+bool proto_type_known(unsigned type)
+{
+        return type > 0 && type < _MSG_TYPE_MAX;
+}
+
+bool proto_tag_allowed(unsigned type, unsigned tag)
+{
+        return proto_type_known(type) && tag > 0 && tag < _TAG_MAX && (type_specs[type].allowed & BIT(tag));
+}
+
+bool proto_tag_required(unsigned type, unsigned tag)
+{
+        return proto_type_known(type) && tag > 0 && tag < _TAG_MAX && (type_specs[type].required & BIT(tag));
+}
+
+static const char *const verdict_names[_VERDICT_MAX] = {
+        [VERDICT_OK] = "ok",
+        [VERDICT_MALFORMED] = "malformed",
+        [VERDICT_NOT_FOUND] = "not_found",
+        [VERDICT_BAD_SECRET] = "bad_secret",
+        [VERDICT_DISABLED] = "disabled",
+        [VERDICT_EXPIRED] = "expired",
+        [VERDICT_WRONG_USER] = "wrong_user",
+        [VERDICT_WRONG_SERVICE] = "wrong_service",
+        [VERDICT_WRONG_SOURCE] = "wrong_source",
+        [VERDICT_USAGE_EXCEEDED] = "usage_exceeded",
+        [VERDICT_RATE_LIMITED] = "rate_limited",
+        [VERDICT_LEAKED] = "leaked",
+        [VERDICT_ORPHANED] = "orphaned",
+        [VERDICT_INTERNAL] = "internal",
+};
+
+static const char *const status_names[_STATUS_MAX] = {
+        [STATUS_OK] = "ok",
+        [STATUS_INVALID] = "invalid_request",
+        [STATUS_PERMISSION] = "permission_denied",
+        [STATUS_NOT_FOUND] = "not_found",
+        [STATUS_EXISTS] = "exists",
+        [STATUS_LIMIT] = "limit_reached",
+        [STATUS_INTERNAL] = "internal_error",
+};
+
+static const char *const command_names[_CTL_MAX] = {
+        [CTL_CREATE] = "create", [CTL_LIST] = "list",     [CTL_SHOW] = "show",     [CTL_DISABLE] = "disable",
+        [CTL_ENABLE] = "enable", [CTL_DELETE] = "delete", [CTL_STATUS] = "status",
+};
+
+const char *verdict_to_string(unsigned v)
+{
+        return v < _VERDICT_MAX ? verdict_names[v] : NULL;
+}
+
+const char *status_to_string(unsigned s)
+{
+        return s < _STATUS_MAX ? status_names[s] : NULL;
+}
+
+const char *command_to_string(unsigned c)
+{
+        return c < _CTL_MAX ? command_names[c] : NULL;
+}
