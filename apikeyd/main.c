@@ -1,0 +1,194 @@
+/* main.c - apikeyd: options, set-up, the event loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "log.h"
+
+struct options {
+        const char *db;
+        const char *listen_dir;
+        const char *admin_group;
+        uint64_t idle_exit_sec;
+        unsigned max_keys_per_user;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: apikeyd [OPTIONS]\n"
+                "Validate API keys for pam_apikey and serve apikeyctl.\n\n"
+                "  --db PATH                SQLite store (default %s); the installation\n"
+                "                           secret hash.key lives beside it\n"
+                "  --listen-dir DIR         bind DIR/auth.sock and DIR/control.sock ourselves\n"
+                "                           (default: sockets from systemd, else %s)\n"
+                "  --admin-group NAME       group whose members administer keys (default %s)\n"
+                "  --idle-exit SECONDS      exit after SECONDS without connections (default: never)\n"
+                "  --max-keys-per-user N    keys one account may hold (default %d)\n"
+                "  -h, --help               show this help\n"
+                "  --version                show the version\n\n"
+                "Logs go to the journal under systemd, to stderr otherwise. See apikeyd(8).\n",
+                DEFAULT_DB_PATH, DEFAULT_RUN_DIR, DEFAULT_ADMIN_GROUP, DEFAULT_MAX_KEYS_PER_USER);
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
+{
+        char *end;
+        unsigned long long v;
+
+        if (!s || !*s || *s == '-')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || *end || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* Returns 0 to run, 1 to exit successfully, -EINVAL on a usage error. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+        enum { OPT_DB = 256, OPT_LISTEN_DIR, OPT_ADMIN_GROUP, OPT_IDLE_EXIT, OPT_MAX_KEYS, OPT_VERSION };
+        static const struct option longopts[] = {
+                { "db", required_argument, NULL, OPT_DB },
+                { "listen-dir", required_argument, NULL, OPT_LISTEN_DIR },
+                { "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
+                { "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
+                { "max-keys-per-user", required_argument, NULL, OPT_MAX_KEYS },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, OPT_VERSION },
+                {},
+        };
+        unsigned long long v;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_DB: o->db = optarg; break;
+                case OPT_LISTEN_DIR: o->listen_dir = optarg; break;
+                case OPT_ADMIN_GROUP: o->admin_group = optarg; break;
+                case OPT_IDLE_EXIT:
+                        if (parse_uint(optarg, 86400 * 365, &v) < 0) {
+                                fprintf(stderr, "apikeyd: --idle-exit takes a number of seconds\n");
+                                return -EINVAL;
+                        }
+                        o->idle_exit_sec = v;
+                        break;
+                case OPT_MAX_KEYS:
+                        if (parse_uint(optarg, 100000, &v) < 0 || v == 0) {
+                                fprintf(stderr, "apikeyd: --max-keys-per-user takes a number from 1 to 100000\n");
+                                return -EINVAL;
+                        }
+                        o->max_keys_per_user = (unsigned)v;
+                        break;
+                case 'h': usage(stdout); return 1;
+                case OPT_VERSION: printf("apikeyd %s\n", APIKEY_VERSION); return 1;
+                default: usage(stderr); return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "apikeyd: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* The installation secret lives beside the database. */
+static int hashkey_path(const char *db, char *buf, size_t bufsz)
+{
+        const char *slash = strrchr(db, '/');
+        int n = slash ? snprintf(buf, bufsz, "%.*s/hash.key", (int)(slash - db), db)
+                      : snprintf(buf, bufsz, "hash.key");
+
+        return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+static int open_state(struct daemon *d, const struct options *o)
+{
+        char path[PATH_MAX];
+        int r;
+
+        if (sodium_init() < 0) {
+                log_error("libsodium failed to initialise");
+                return -EIO;
+        }
+        r = hashkey_path(o->db, path, sizeof(path));
+        if (r == 0)
+                r = hashkey_load(path, &d->hashkey);
+        if (r == 0)
+                r = store_open(o->db, &d->store);
+        return r;
+}
+
+static int open_sockets(struct daemon *d, const struct options *o)
+{
+        int r = o->listen_dir ? 0 : listen_from_systemd(d);
+
+        if (r == 0)
+                r = listen_in_dir(d, o->listen_dir ? o->listen_dir : DEFAULT_RUN_DIR);
+        if (r < 0)
+                log_error("no sockets to serve: %s", strerror(-r));
+        return r;
+}
+
+static int run(const struct options *o)
+{
+        struct daemon d = {
+                .admin_group = o->admin_group, .max_keys_per_user = o->max_keys_per_user,
+                .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
+        };
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(&d.event);
+        if (r >= 0)
+                r = open_state(&d, o);
+        if (r >= 0)
+                r = open_sockets(&d, o);
+        if (r >= 0)
+                r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = server_setup_idle(&d);
+        if (r >= 0) {
+                sd_notify(0, "READY=1\nSTATUS=Serving API key authentication");
+                log_info("apikeyd %s ready (store %s, admin group %s)", APIKEY_VERSION, o->db, o->admin_group);
+                r = sd_event_loop(d.event);
+                sd_notify(0, "STOPPING=1");
+        }
+        if (r < 0)
+                log_error("apikeyd: %s", strerror(-r));
+        d.event = sd_event_unref(d.event); /* closes the sockets it owns */
+        store_close(d.store);
+        hashkey_wipe(&d.hashkey);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = {
+                .db = DEFAULT_DB_PATH, .admin_group = DEFAULT_ADMIN_GROUP,
+                .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER,
+        };
+        int r;
+
+        log_setup();
+        r = parse_options(argc, argv, &o);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : 2;
+        return run(&o);
+}
