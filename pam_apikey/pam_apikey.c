@@ -1,0 +1,247 @@
+/* pam_apikey.c - the PAM entry points: log in with an API key.
+ *
+ * The module checks the key's shape locally, so typos and passwords never
+ * leave the process, and asks apikeyd for everything else. It keeps no state
+ * between calls, writes nothing to the host's stdout or stderr, logs through
+ * pam_syslog() and never logs a key: the key ID is the public half. */
+#include "pam_apikey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* pam_set_data() marker; immutable, so no allocation and no cleanup. */
+static const char authenticated_marker[] = "yes";
+
+static const char *item_str(pam_handle_t *pamh, int type)
+{
+        const void *v = NULL;
+
+        if (pam_get_item(pamh, type, &v) != PAM_SUCCESS)
+                return NULL;
+        return v;
+}
+
+/* What the wire accepts (wire.c): bounded, no control bytes. Checked here
+ * too so the log can say which item was refused. */
+static bool text_fits(const char *s, size_t max)
+{
+        size_t len = strnlen(s, max + 1);
+
+        if (len > max)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                        return false;
+        return true;
+}
+
+/* A failed attempt must not leave a previous success behind in this handle. */
+static void forget_success(pam_handle_t *pamh)
+{
+        const void *marker = NULL;
+
+        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &marker) == PAM_SUCCESS && marker)
+                (void)pam_set_data(pamh, APIKEY_DATA_AUTHENTICATED, NULL, NULL);
+        /* libpam logs an error for deleting a variable that is not set. */
+        if (pam_getenv(pamh, "APIKEY_ID"))
+                (void)pam_putenv(pamh, "APIKEY_ID");
+        if (pam_getenv(pamh, "APIKEY_IDENTITY"))
+                (void)pam_putenv(pamh, "APIKEY_IDENTITY");
+}
+
+static int get_user(struct apikey_ctx *c)
+{
+        int r = pam_get_user(c->pamh, &c->user, NULL);
+
+        if (r != PAM_SUCCESS)
+                return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
+        if (!c->user || c->user[0] == '\0')
+                return PAM_USER_UNKNOWN;
+        /* Someone typed the key at the login prompt: it must go nowhere, not
+         * even into the log. */
+        if (key_looks_valid(c->user, strnlen(c->user, KEY_MAX_INPUT + 1))) {
+                pam_syslog(c->pamh, LOG_WARNING, "user name looks like an API key");
+                return PAM_AUTH_ERR;
+        }
+        if (!text_fits(c->user, PROTO_USER_MAX)) {
+                pam_syslog(c->pamh, LOG_ERR, "user name is longer than %d bytes or has control characters",
+                           PROTO_USER_MAX);
+                return PAM_AUTH_ERR; /* cannot be an account the daemon knows */
+        }
+        return PAM_SUCCESS;
+}
+
+static int check_item(const struct apikey_ctx *c, const char *name, const char *value, size_t max)
+{
+        if (!value || text_fits(value, max))
+                return PAM_SUCCESS;
+        /* Not the value: it may be whatever a remote client chose to send. */
+        pam_syslog(c->pamh, LOG_ERR, "%s is longer than %zu bytes or has control characters", name, max);
+        return PAM_AUTH_ERR;
+}
+
+/* The items the daemon's policy looks at; a truncated one could match a
+ * rule it should not, so refuse rather than cut. */
+static int get_items(struct apikey_ctx *c)
+{
+        int r;
+
+        c->service = item_str(c->pamh, PAM_SERVICE);
+        c->rhost = item_str(c->pamh, PAM_RHOST);
+        c->tty = item_str(c->pamh, PAM_TTY);
+        r = check_item(c, "PAM_SERVICE", c->service, PROTO_SERVICE_MAX);
+        if (r == PAM_SUCCESS)
+                r = check_item(c, "PAM_RHOST", c->rhost, PROTO_RHOST_MAX);
+        if (r == PAM_SUCCESS)
+                r = check_item(c, "PAM_TTY", c->tty, PROTO_TTY_MAX);
+        return r;
+}
+
+static void free_response(char *resp)
+{
+        if (!resp)
+                return;
+        explicit_bzero(resp, strlen(resp));
+        free(resp);
+}
+
+/* Prompts, then keeps the answer as PAM_AUTHTOK so a later
+ * "pam_unix.so try_first_pass" can use it. *ret_key is libpam's copy. */
+static int prompt_key(const struct apikey_ctx *c, const char **ret_key)
+{
+        char *resp = NULL;
+        int r = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "API key: ");
+
+        if (r != PAM_SUCCESS || !resp) {
+                free_response(resp);
+                apikey_debug(c, "conversation failed: %s", pam_strerror(c->pamh, r));
+                return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_AUTH_ERR;
+        }
+        r = pam_set_item(c->pamh, PAM_AUTHTOK, resp);
+        free_response(resp);
+        if (r != PAM_SUCCESS)
+                return r;
+        *ret_key = item_str(c->pamh, PAM_AUTHTOK);
+        return *ret_key ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+static int get_key(const struct apikey_ctx *c, const char **ret_key)
+{
+        const char *stacked = NULL;
+
+        if (c->opts.use_first_pass || c->opts.try_first_pass)
+                stacked = item_str(c->pamh, PAM_AUTHTOK);
+        if (stacked) {
+                *ret_key = stacked;
+                return PAM_SUCCESS;
+        }
+        if (c->opts.use_first_pass) {
+                pam_syslog(c->pamh, LOG_NOTICE, "use_first_pass: no token from an earlier module");
+                return PAM_AUTH_ERR;
+        }
+        return prompt_key(c, ret_key);
+}
+
+/* Typos, passwords and anything else that is not a key stop here. */
+static int check_key_format(struct apikey_ctx *c, const char *key)
+{
+        struct key_parts parts;
+
+        if (key_parse(key, &parts) < 0) {
+                apikey_debug(c, "not an API key");
+                return PAM_AUTH_ERR;
+        }
+        memcpy(c->key_id, parts.id, sizeof(c->key_id));
+        explicit_bzero(&parts, sizeof(parts));
+        return PAM_SUCCESS;
+}
+
+static int put_env(pam_handle_t *pamh, const char *name, const char *value)
+{
+        char buf[sizeof("APIKEY_IDENTITY=") + PROTO_IDENTITY_MAX];
+        int n = snprintf(buf, sizeof(buf), "%s=%s", name, value);
+
+        if (n < 0 || (size_t)n >= sizeof(buf))
+                return PAM_BUF_ERR;
+        return pam_putenv(pamh, buf);
+}
+
+/* An "ok" that does not name the key we sent and an identity is not one we
+ * can act on: the daemon is confused, so we are unavailable, not open. */
+static int grant(const struct apikey_ctx *c, const struct apikey_reply *reply)
+{
+        int r;
+
+        if (!key_id_valid(reply->key_id) || strcmp(reply->key_id, c->key_id) != 0 || !reply->identity[0]) {
+                pam_syslog(c->pamh, LOG_ERR, "daemon accepted key %s without its key ID and identity", c->key_id);
+                return PAM_AUTHINFO_UNAVAIL;
+        }
+        r = put_env(c->pamh, "APIKEY_ID", reply->key_id);
+        if (r == PAM_SUCCESS)
+                r = put_env(c->pamh, "APIKEY_IDENTITY", reply->identity);
+        if (r == PAM_SUCCESS)
+                r = pam_set_data(c->pamh, APIKEY_DATA_AUTHENTICATED, (void *)authenticated_marker, NULL);
+        if (r != PAM_SUCCESS) {
+                forget_success(c->pamh);
+                return r;
+        }
+        pam_syslog(c->pamh, LOG_INFO, "user %s authenticated with key %s (identity %s) for service %s from %s",
+                   c->user, c->key_id, reply->identity, apikey_str(c->service), apikey_str(c->rhost));
+        return PAM_SUCCESS;
+}
+
+static int apply_verdict(const struct apikey_ctx *c, const struct apikey_reply *reply)
+{
+        int r = verdict_to_pam(reply->verdict);
+
+        if (r == PAM_SUCCESS)
+                return grant(c, reply);
+        pam_syslog(c->pamh, LOG_NOTICE, "key %s refused: %s (%u); user %s, service %s, rhost %s", c->key_id,
+                   verdict_name(reply->verdict), (unsigned)reply->verdict, c->user, apikey_str(c->service),
+                   apikey_str(c->rhost));
+        return r;
+}
+
+APIKEY_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        struct apikey_ctx c = { .pamh = pamh };
+        struct apikey_reply reply = { 0 };
+        const char *key = NULL;
+        int r;
+
+        (void)flags; /* the module never talks to the user beyond the prompt */
+        apikey_parse_args(pamh, argc, argv, &c.opts);
+        forget_success(pamh);
+
+        r = get_user(&c);
+        if (r == PAM_SUCCESS)
+                r = get_items(&c);
+        if (r == PAM_SUCCESS)
+                r = get_key(&c, &key);
+        if (r == PAM_SUCCESS)
+                r = check_key_format(&c, key);
+        if (r == PAM_SUCCESS)
+                r = apikey_ask_daemon(&c, key, &reply);
+        if (r == PAM_SUCCESS)
+                r = apply_verdict(&c, &reply);
+        return r;
+}
+
+APIKEY_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        (void)pamh, (void)flags, (void)argc, (void)argv;
+        return PAM_SUCCESS; /* a key grants no credentials of its own */
+}
+
+/* The key's own state (disabled, expired) was checked at authentication;
+ * for a login that did not use a key this module has no opinion. */
+APIKEY_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        const void *marker = NULL;
+
+        (void)flags, (void)argc, (void)argv;
+        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &marker) == PAM_SUCCESS && marker)
+                return PAM_SUCCESS;
+        return PAM_IGNORE;
+}
