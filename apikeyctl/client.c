@@ -1,0 +1,159 @@
+/* client.c - one exchange with apikeyd over its control socket:
+ *
+ *   connect, check the peer is root or the apikeyd account,
+ *   send one MSG_CTL_REQUEST,
+ *   receive MSG_KEY_INFO records (up to CTL_MAX_KEYS) until the MSG_CTL_REPLY.
+ *
+ * The whole exchange must finish within CTL_TIMEOUT_MS. The receive buffer
+ * held the new key after create: it is wiped before returning. */
+#include <errno.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "transport.h"
+
+#define START_HINT "is apikeyd running? try: systemctl start apikeyd.socket apikeyd-control.socket"
+
+static uid_t daemon_uid(void)
+{
+        struct passwd *pw = getpwnam(CTL_DAEMON_USER);
+
+        return pw ? pw->pw_uid : 0;
+}
+
+static int build_request(const struct ctl_options *o, struct wire_buf *b)
+{
+        wire_init(b, MSG_CTL_REQUEST);
+        wire_put_u32(b, TAG_COMMAND, o->command);
+        wire_put_str(b, TAG_KEY_ID, o->key_id);
+        wire_put_str(b, TAG_NAME, o->name);
+        wire_put_str(b, TAG_DESCRIPTION, o->description);
+        if (o->command == CTL_LIST)
+                wire_put_u32(b, TAG_FLAGS, o->all ? CTL_FLAG_ALL : 0);
+        return wire_finish(b);
+}
+
+static int connect_daemon(const char *path, int64_t deadline, int *ret_fd)
+{
+        int fd, r;
+
+        r = transport_connect(path, deadline, &fd);
+        if (r == -ENAMETOOLONG) {
+                ctl_err("socket path is too long: %s", path);
+                return EXIT_USAGE;
+        }
+        if (r == -ETIMEDOUT) {
+                ctl_err("cannot reach apikeyd at %s: timed out (it may be overloaded; try again)", path);
+                return EXIT_UNREACHABLE;
+        }
+        if (r == -EACCES || r == -EPERM) {
+                ctl_err("cannot reach apikeyd at %s: %s (the socket's permissions do not let you in: "
+                        "check with ls -l %s)", path, strerror(-r), path);
+                return EXIT_UNREACHABLE;
+        }
+        if (r < 0) {
+                ctl_err("cannot reach apikeyd at %s: %s (%s)", path, strerror(-r), START_HINT);
+                return EXIT_UNREACHABLE;
+        }
+        r = transport_check_peer(fd, daemon_uid());
+        if (r < 0) {
+                close(fd);
+                ctl_err("refusing to talk to %s: it is not served by root or the '%s' account "
+                        "(check --socket and $%s)", path, CTL_DAEMON_USER, CTL_SOCKET_ENV);
+                return EXIT_UNREACHABLE;
+        }
+        *ret_fd = fd;
+        return EXIT_OK;
+}
+
+/* An errno from send or receive as an exit code, with the message. */
+static int io_error(const char *path, int r)
+{
+        switch (r) {
+        case -ETIMEDOUT:
+                ctl_err("apikeyd at %s did not answer within %d seconds (see: journalctl -u apikeyd)", path,
+                        CTL_TIMEOUT_MS / 1000);
+                return EXIT_UNREACHABLE;
+        case -ECONNRESET:
+        case -EPIPE:
+        case -ENOTCONN:
+                ctl_err("apikeyd at %s closed the connection before answering (see: journalctl -u apikeyd)",
+                        path);
+                return EXIT_UNREACHABLE;
+        case -EBADMSG:
+                return ctl_protocol_error("apikeyd sent a malformed message");
+        case -EPROTONOSUPPORT:
+                return ctl_protocol_error("apikeyd speaks another protocol version; upgrade apikeyctl and apikeyd together");
+        default:
+                ctl_err("talking to apikeyd at %s failed: %s", path, strerror(-r));
+                return EXIT_FAILURE_OTHER;
+        }
+}
+
+static bool wants_keys(enum ctl_command c)
+{
+        return c == CTL_LIST || c == CTL_SHOW || c == CTL_CREATE;
+}
+
+/* Receives until the reply. */
+static int receive(int fd, const struct ctl_options *o, int64_t deadline, struct wire_buf *rb,
+                   struct key_list *keys, struct ctl_reply *reply)
+{
+        size_t nkeys = 0;
+
+        for (;;) {
+                struct wire_msg m;
+                struct key_info k;
+                int r = transport_recv(fd, rb->data, sizeof(rb->data), &m, deadline);
+
+                if (r < 0)
+                        return io_error(o->socket, r);
+                if (m.type == MSG_CTL_REPLY)
+                        return reply_decode(&m, reply) < 0 ? ctl_protocol_error("malformed reply") : EXIT_OK;
+                if (m.type != MSG_KEY_INFO)
+                        return ctl_protocol_error("unexpected message type");
+                if (++nkeys > CTL_MAX_KEYS)
+                        return ctl_protocol_error("too many keys in one reply");
+                if (!wants_keys(o->command))
+                        continue;
+                r = key_info_decode(&m, &k);
+                if (r == 0 && key_list_add(keys, &k) < 0) {
+                        key_info_free(&k);
+                        r = -ENOMEM;
+                }
+                if (r == -ENOMEM) {
+                        ctl_err("out of memory");
+                        return EXIT_FAILURE_OTHER;
+                }
+                if (r < 0)
+                        return ctl_protocol_error("malformed key record");
+        }
+}
+
+int client_exchange(const struct ctl_options *o, struct key_list *keys, struct ctl_reply *reply)
+{
+        int64_t deadline = transport_now_ms() + CTL_TIMEOUT_MS;
+        struct wire_buf b;
+        int fd = -1, r;
+
+        if (build_request(o, &b) < 0) {
+                wire_wipe(&b);
+                ctl_err("cannot encode the request (an argument is too long or has control characters)");
+                return EXIT_USAGE;
+        }
+        r = connect_daemon(o->socket, deadline, &fd);
+        if (r == EXIT_OK) {
+                int e = transport_send(fd, &b, deadline);
+
+                r = e < 0 ? io_error(o->socket, e) : EXIT_OK;
+        }
+        wire_wipe(&b);
+        if (r == EXIT_OK)
+                r = receive(fd, o, deadline, &b, keys, reply);
+        wire_wipe(&b);
+        if (fd >= 0)
+                close(fd);
+        return r;
+}
