@@ -1,0 +1,31 @@
+#!/bin/bash
+# install.sh - `make install` into a DESTDIR puts every file where the system
+# expects it, and the shipped unit passes `systemd-analyze security` with a
+# low exposure score (offline: no running systemd needed).
+. "$(dirname "$0")/../lib.sh"
+
+D=$T/dest
+make -s --no-print-directory BUILD="$BUILD" DESTDIR="$D" PREFIX=/usr install >"$T/install.log" 2>&1
+expect_eq "make install DESTDIR=... PREFIX=/usr succeeds" "$?" 0
+pamdir=$(pkg-config --variable=libdir pam)/security
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
+for f in "$pamdir/pam_apikey.so" /usr/sbin/apikeyd /usr/bin/apikeyctl "$unitdir/apikeyd.service" \
+        "$unitdir/apikeyd.socket" "$unitdir/apikeyd-control.socket" \
+        "$(pkg-config --variable=sysusersdir systemd)/apikeyd.conf" \
+        "$(pkg-config --variable=tmpfilesdir systemd)/apikeyd.conf" \
+        /usr/share/man/man8/pam_apikey.8 /usr/share/man/man8/apikeyd.8 /usr/share/man/man1/apikeyctl.1; do
+        check "installed $f" test -f "$D$f"
+done
+check "the unit runs the installed daemon" grep -q '^ExecStart=/usr/sbin/apikeyd --idle-exit' "$D$unitdir/apikeyd.service"
+check "DESTDIR install leaves the running system alone" grep -q "DESTDIR set" "$T/install.log"
+check "no file was installed outside DESTDIR" test ! -e /usr/sbin/apikeyd -o /usr/sbin/apikeyd -nt "$T"
+
+# systemd-analyze checks that ExecStart= exists, so point it at the real binary.
+sed "s|^ExecStart=/usr/sbin/apikeyd|ExecStart=$T/bin/apikeyd|" "$D$unitdir/apikeyd.service" >"$T/apikeyd.service"
+cp "$D$unitdir"/apikeyd*.socket "$T/"
+score=$(cd "$T" && systemd-analyze security --offline=yes apikeyd.service 2>/dev/null |
+        sed -n 's/.*exposure level for apikeyd.service: \([0-9.]*\).*/\1/p')
+check "systemd-analyze security: exposure $score (at most 1.0)" bash -c \
+        'cd "$1" && systemd-analyze security --offline=yes --threshold=10 apikeyd.service >/dev/null 2>&1' _ "$T"
+check "systemd-analyze verify accepts the units" bash -c \
+        'cd "$1" && ! systemd-analyze verify --man=no apikeyd.service apikeyd.socket apikeyd-control.socket 2>&1 | grep -v "^$" | grep -q .' _ "$T"

@@ -1,0 +1,126 @@
+# lib.sh - shared set-up for integration tests: a private directory, throwaway
+# accounts, the real daemon on private sockets, a private PAM configuration
+# directory for pam_start_confdir. Everything is removed on exit, also on
+# failure. Only root can run these (accounts, setpriv).
+set -u
+BUILD=${BUILD:-build}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 2
+[ "$(id -u)" -eq 0 ] || { echo "not ok - integration tests must run as root"; exit 1; }
+
+T=$(mktemp -d /tmp/apikey-it.XXXXXX)
+chmod 0755 "$T"
+mkdir -p "$T/bin" "$T/run" "$T/state" "$T/pam"
+chmod 0755 "$T/bin" "$T/run"
+# Copies, so throwaway users can run them whatever the checkout's permissions.
+install -m 0755 "$BUILD/apikeyd" "$BUILD/apikeyctl" "$BUILD/tests/pam_driver" "$BUILD/tests/keytool" "$T/bin/"
+install -m 0644 "$BUILD/pam_apikey.so" "$T/bin/"
+AUTH_SOCK=$T/run/auth.sock
+CTL_SOCK=$T/run/control.sock
+DAEMON_PID=
+SUFFIX=$$
+ADMIN_GROUP=aktadm$SUFFIX
+USERS=()
+GROUPS_MADE=()
+
+cleanup() {
+        stop_daemon
+        if grep -qE "Sanitizer|runtime error" "$T"/*.log 2>/dev/null; then
+                not_ok "a sanitizer reported an error:"
+                grep -hE -A20 "Sanitizer|runtime error" "$T"/*.log | head -60
+        fi
+        for u in "${USERS[@]}"; do userdel -f "$u" >/dev/null 2>&1; done
+        for g in "${GROUPS_MADE[@]}"; do groupdel "$g" >/dev/null 2>&1; done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# expect_eq DESCRIPTION ACTUAL EXPECTED
+expect_eq() {
+        if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', expected '$3')"; fi
+}
+
+# add_user SHORTNAME: creates a throwaway account; prints its name.
+add_user() {
+        local name="akt$1$SUFFIX"
+        useradd -M -N -s /usr/sbin/nologin "$name" || { echo "cannot create $name" >&2; exit 1; }
+        USERS+=("$name")
+        echo "$name"
+}
+
+add_group() {
+        groupadd "$1" || exit 1
+        GROUPS_MADE+=("$1")
+}
+
+# start_daemon [ARGS...]: the real apikeyd on private sockets, log in $T/daemon.log.
+start_daemon() {
+        "$T/bin/apikeyd" --db "$T/state/keys.db" --listen-dir "$T/run" --admin-group "$ADMIN_GROUP" "$@" \
+                >>"$T/daemon.log" 2>&1 &
+        DAEMON_PID=$!
+        wait_for_socket "$CTL_SOCK"
+}
+
+wait_for_socket() {
+        for _ in $(seq 1 100); do
+                [ -S "$1" ] && "$T/bin/apikeyctl" --socket "$CTL_SOCK" status >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        echo "daemon did not come up; log:" >&2
+        cat "$T/daemon.log" >&2
+        exit 1
+}
+
+# stop_daemon: SIGTERM, bounded wait; a daemon that does not exit cleanly
+# (status 0: no crash, no sanitizer report) fails the test.
+stop_daemon() {
+        local rc
+        [ -n "$DAEMON_PID" ] || return 0
+        kill -CONT "$DAEMON_PID" 2>/dev/null
+        kill "$DAEMON_PID" 2>/dev/null
+        for _ in $(seq 1 200); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+        kill -9 "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID" 2>/dev/null
+        rc=$?
+        DAEMON_PID=
+        if [ "$rc" -ne 0 ]; then
+                not_ok "apikeyd exited with status $rc; its log:"
+                tail -30 "$T/daemon.log"
+        fi
+        return 0
+}
+
+# ctl_as USER ARGS...: apikeyctl as USER, with USER's own groups.
+ctl_as() {
+        local user=$1; shift
+        if [ "$user" = root ]; then
+                "$T/bin/apikeyctl" --socket "$CTL_SOCK" "$@"
+        else
+                setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- \
+                        "$T/bin/apikeyctl" --socket "$CTL_SOCK" "$@"
+        fi
+}
+
+# pam_service NAME ARGS...: a private PAM service whose auth and account
+# stacks are pam_apikey with ARGS.
+pam_service() {
+        local name=$1; shift
+        printf 'auth required %s socket=%s %s\naccount required %s\n' \
+                "$T/bin/pam_apikey.so" "$AUTH_SOCK" "$*" "$T/bin/pam_apikey.so" >"$T/pam/$name"
+}
+
+# pam_auth SERVICE USER ANSWER [DRIVER ARGS...]: prints the driver's output.
+pam_auth() {
+        local service=$1 user=$2 answer=$3; shift 3
+        APIKEY_TEST_ANSWER=$answer "$T/bin/pam_driver" --confdir "$T/pam" --service "$service" --user "$user" "$@"
+}
+
+# pam_result SERVICE USER ANSWER [ARGS...]: just the authenticate= value.
+pam_result() {
+        pam_auth "$@" | sed -n 's/^authenticate=//p'
+}
