@@ -1,0 +1,167 @@
+# pam_apikey / apikeyd / apikeyctl
+#   make            build build/pam_apikey.so, build/apikeyd, build/apikeyctl
+#   make check      every test (unit, integration through libpam, valgrind)
+#   make demo       no-install demo: daemon in build/demo, mint a key, log in
+#   make install    DESTDIR= PREFIX= (default /usr/local)
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BUILD       ?= build
+PKG_CONFIG  ?= pkg-config
+VERSION     := 0.1.0
+
+# Installs whatever of the build and test dependencies this machine lacks.
+DEPS_STAMP  := $(BUILD)/.deps-ok
+$(shell mkdir -p $(BUILD))
+$(shell [ -f $(DEPS_STAMP) ] || { scripts/install-deps >&2 && touch $(DEPS_STAMP); })
+
+PAM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags pam)
+PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
+DAEMON_PKGS := libsystemd sqlite3 libsodium
+DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
+DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
+
+PAMDIR      ?= $(shell $(PKG_CONFIG) --variable=libdir pam)/security
+UNITDIR     ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd)
+SYSUSERSDIR ?= $(shell $(PKG_CONFIG) --variable=sysusersdir systemd)
+TMPFILESDIR ?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd)
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
+HARDEN   := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fcf-protection
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+# SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer build (make check
+# runs the whole suite a second time with it, in $(BUILD)/asan).
+ifeq ($(SANITIZE),1)
+EXTRA_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+EXTRA_LDFLAGS += -fsanitize=address,undefined
+endif
+BASE_CFLAGS := -std=gnu11 -g $(WARN) $(HARDEN) -D_GNU_SOURCE -DAPIKEY_VERSION='"$(VERSION)"' -Icommon $(EXTRA_CFLAGS)
+RELRO    := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+PROG_CFLAGS := $(BASE_CFLAGS) -fPIE
+PROG_LDFLAGS := -pie $(RELRO) $(EXTRA_LDFLAGS)
+MOD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(PAM_CFLAGS)
+MOD_LDFLAGS := -shared $(RELRO) -Wl,--version-script=pam_apikey/pam_apikey.map -Wl,--no-undefined $(EXTRA_LDFLAGS)
+
+COMMON_SRC  := common/key.c common/wire.c common/proto.c common/transport.c
+MODULE_SRC  := $(wildcard pam_apikey/*.c)
+DAEMON_SRC  := $(wildcard apikeyd/*.c)
+CTL_SRC     := $(wildcard apikeyctl/*.c)
+HEADERS     := $(wildcard common/*.h pam_apikey/*.h apikeyd/*.h apikeyctl/*.h)
+
+# Quiet by default; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+# Objects per target: the module's are PIC with hidden visibility.
+mod_obj  = $(patsubst %.c,$(BUILD)/mod/%.o,$(1))
+prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
+
+PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
+TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store \
+              $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool
+
+.PHONY: all tests check demo install uninstall clean deps
+all: $(PROGRAMS)
+
+$(BUILD)/mod/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(MOD_CFLAGS) -c $< -o $@
+
+$(BUILD)/prog/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) $(DAEMON_CFLAGS) $(PAM_CFLAGS) -c $< -o $@
+
+$(BUILD)/pam_apikey.so: $(call mod_obj,$(MODULE_SRC) $(COMMON_SRC)) pam_apikey/pam_apikey.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(MOD_CFLAGS) -o $@ $(call mod_obj,$(MODULE_SRC) $(COMMON_SRC)) $(MOD_LDFLAGS) $(PAM_LIBS)
+
+$(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
+
+$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+# Unit tests link the daemon's objects except its main().
+DAEMON_LIB_OBJ := $(call prog_obj,$(filter-out apikeyd/main.c,$(DAEMON_SRC)) $(COMMON_SRC))
+
+$(BUILD)/tests/test_key: $(call prog_obj,tests/unit/test_key.c) $(call prog_obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+$(BUILD)/tests/test_wire: $(call prog_obj,tests/unit/test_wire.c) $(call prog_obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+$(BUILD)/tests/test_store: $(call prog_obj,tests/unit/test_store.c) $(DAEMON_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
+
+$(BUILD)/tests/pam_driver: $(call prog_obj,tests/pam_driver.c)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(PAM_LIBS)
+
+$(BUILD)/tests/keytool: $(call prog_obj,tests/keytool.c) $(call prog_obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+$(BUILD)/tests/dlsym_check: $(call prog_obj,tests/dlsym_check.c)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) -ldl
+
+tests: $(PROGRAMS) $(TEST_PROGS)
+
+check: $(PROGRAMS) $(TEST_PROGS)
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 tests
+	BUILD=$(BUILD) SAN_BUILD=$(BUILD)/asan tests/run
+
+demo: $(PROGRAMS) $(BUILD)/tests/pam_driver
+	BUILD=$(BUILD) scripts/demo
+
+deps:
+	scripts/install-deps
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+	           $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(BUILD)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
+	install -m 0755 $(BUILD)/apikeyd $(DESTDIR)$(SBINDIR)/apikeyd
+	install -m 0755 $(BUILD)/apikeyctl $(DESTDIR)$(BINDIR)/apikeyctl
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/apikeyd.service.in > $(DESTDIR)$(UNITDIR)/apikeyd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/apikeyd.service
+	install -m 0644 systemd/apikeyd.socket systemd/apikeyd-control.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/apikeyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf
+	install -m 0644 systemd/apikeyd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf
+	install -m 0644 man/apikeyctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/apikeyd.8 man/pam_apikey.8 $(DESTDIR)$(MANDIR)/man8/
+	DESTDIR='$(DESTDIR)' scripts/post-install
+
+uninstall:
+	-[ -z '$(DESTDIR)' ] && [ -d /run/systemd/system ] && systemctl disable --now apikeyd.socket apikeyd-control.socket apikeyd.service
+	rm -f $(DESTDIR)$(PAMDIR)/pam_apikey.so $(DESTDIR)$(SBINDIR)/apikeyd $(DESTDIR)$(BINDIR)/apikeyctl \
+	      $(DESTDIR)$(UNITDIR)/apikeyd.service $(DESTDIR)$(UNITDIR)/apikeyd.socket \
+	      $(DESTDIR)$(UNITDIR)/apikeyd-control.socket $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf \
+	      $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf $(DESTDIR)$(MANDIR)/man1/apikeyctl.1 \
+	      $(DESTDIR)$(MANDIR)/man8/apikeyd.8 $(DESTDIR)$(MANDIR)/man8/pam_apikey.8
+
+clean:
+	rm -rf $(BUILD)
