@@ -200,7 +200,8 @@ static int help_command(const struct args_state *st)
                 ctl_err("help takes at most one command");
                 return EXIT_USAGE;
         }
-        if (st->npos == 1 && !(c = command_lookup(st->pos[0]))) {
+        /* "help help" is the general help. */
+        if (st->npos == 1 && !streq(st->pos[0], "help") && !(c = command_lookup(st->pos[0]))) {
                 ctl_err("unknown command %s (see 'apikeyctl --help')", shown(st->pos[0]));
                 return EXIT_USAGE;
         }
