@@ -48,6 +48,8 @@ MOD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(PAM_CFLAGS)
 MOD_LDFLAGS := -shared $(RELRO) -Wl,--version-script=pam_apikey/pam_apikey.map -Wl,--no-undefined $(EXTRA_LDFLAGS)
 
 COMMON_SRC  := common/key.c common/wire.c common/proto.c common/transport.c
+# Not linked into the module: only the daemon and the CLI need them.
+TOOL_SRC    := common/duration.c common/restrict.c
 MODULE_SRC  := $(wildcard pam_apikey/*.c)
 DAEMON_SRC  := $(wildcard apikeyd/*.c)
 CTL_SRC     := $(wildcard apikeyctl/*.c)
@@ -87,16 +89,16 @@ $(BUILD)/pam_apikey.so: $(call mod_obj,$(MODULE_SRC) $(COMMON_SRC)) pam_apikey/p
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(MOD_CFLAGS) -o $@ $(call mod_obj,$(MODULE_SRC) $(COMMON_SRC)) $(MOD_LDFLAGS) $(PAM_LIBS)
 
-$(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC))
+$(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC) $(TOOL_SRC))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
 
-$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC))
+$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
 
 # Unit tests link the daemon's objects except its main().
-DAEMON_LIB_OBJ := $(call prog_obj,$(filter-out apikeyd/main.c,$(DAEMON_SRC)) $(COMMON_SRC))
+DAEMON_LIB_OBJ := $(call prog_obj,$(filter-out apikeyd/main.c,$(DAEMON_SRC)) $(COMMON_SRC) $(TOOL_SRC))
 
 $(BUILD)/tests/test_key: $(call prog_obj,tests/unit/test_key.c) $(call prog_obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)

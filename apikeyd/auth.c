@@ -1,13 +1,17 @@
-/* auth.c - decide one authentication: is this key valid for this PAM user?
+/* auth.c - decide one authentication: is this key valid for this PAM user,
+ * service and source, now?
  *
  * The checks run in a fixed order and the first failure is the verdict:
- * format, lookup, secret (constant time), state, owner account, PAM user. */
+ * format, lookup, secret (constant time), owner still there, state, expiry,
+ * PAM user, PAM service, source, usage limit. Every attempt is audited. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon.h"
 #include "log.h"
+#include "restrict.h"
 
 struct auth_request {
         char user[PROTO_USER_MAX + 1];
@@ -21,13 +25,17 @@ struct auth_result {
         enum verdict verdict;
         char key_id[KEY_ID_LEN + 1];
         char identity[PROTO_IDENTITY_MAX + 1];
+        char detail[PROTO_MESSAGE_MAX + 1];
 };
 
 static int read_request(const struct wire_msg *m, struct auth_request *ret)
 {
         memset(ret, 0, sizeof(*ret));
-        if (m->type != MSG_AUTH_REQUEST || wire_get_str(m, TAG_USER, ret->user, sizeof(ret->user)) < 0 ||
-            wire_get_str(m, TAG_KEY, ret->key, sizeof(ret->key)) < 0)
+        if (m->type == MSG_LEAK_REPORT) {
+                if (wire_get_str(m, TAG_KEY, ret->key, sizeof(ret->key)) < 0)
+                        return -EBADMSG;
+        } else if (m->type != MSG_AUTH_REQUEST || wire_get_str(m, TAG_USER, ret->user, sizeof(ret->user)) < 0 ||
+                   wire_get_str(m, TAG_KEY, ret->key, sizeof(ret->key)) < 0)
                 return -EBADMSG;
         /* Optional PAM items: absent means empty. */
         (void)wire_get_str(m, TAG_SERVICE, ret->service, sizeof(ret->service));
@@ -36,49 +44,107 @@ static int read_request(const struct wire_msg *m, struct auth_request *ret)
         return 0;
 }
 
-static enum verdict check_secret(struct daemon *d, const struct key_parts *parts, const struct key_record *k)
+/* The local account a key logs in as: the owner, a service ID's mapped
+ * account, or (no mapping) the service ID's name. The account must still
+ * exist with the same uid: a deleted account's keys stop working and a
+ * recycled uid or name inherits nothing. */
+static enum verdict login_name(struct daemon *d, const struct key_record *k, char *buf, size_t bufsz)
 {
-        uint8_t hash[KEY_HASH_LEN];
-        enum verdict v;
+        struct sid_record sid;
 
-        hashkey_hash(&d->hashkey, parts->id, parts->secret, hash);
-        v = sodium_memcmp(hash, k->hash, KEY_HASH_LEN) == 0 ? VERDICT_OK : VERDICT_BAD_SECRET;
-        sodium_memzero(hash, sizeof(hash));
-        return v;
+        if (strcmp(k->owner_type, "user") == 0) {
+                if (!account_matches(k->owner_name, k->owner_uid))
+                        return VERDICT_ORPHANED;
+                snprintf(buf, bufsz, "%s", k->owner_name);
+                return VERDICT_OK;
+        }
+        if (strcmp(k->owner_type, "service") != 0 || store_sid_get(d->store, k->owner_name, &sid) < 0)
+                return VERDICT_ORPHANED;
+        if (sid.unix_user[0] && !account_matches(sid.unix_user, (uint32_t)sid.unix_uid))
+                return VERDICT_ORPHANED;
+        snprintf(buf, bufsz, "%s", sid.unix_user[0] ? sid.unix_user : sid.name);
+        return VERDICT_OK;
 }
 
-/* The account the key belongs to must still exist with the same uid (a
- * deleted account's keys stop working; a recycled uid inherits nothing). */
-static enum verdict check_owner(const struct key_record *k, const char *pam_user)
+static enum verdict check_restrictions(struct daemon *d, const struct auth_request *req,
+                                       const struct key_record *k, struct auth_result *res)
 {
-        if (strcmp(k->owner_type, "user") != 0 || !account_matches(k->owner_name, k->owner_uid))
-                return VERDICT_ORPHANED;
-        return strcmp(k->owner_name, pam_user) == 0 ? VERDICT_OK : VERDICT_WRONG_USER;
+        if (k->services[0] && !service_list_contains(k->services, req->service)) {
+                snprintf(res->detail, sizeof(res->detail), "service \"%.128s\" is not one of %.300s", req->service,
+                         k->services);
+                return VERDICT_WRONG_SERVICE;
+        }
+        if (k->sources[0] && !cidr_list_match(k->sources, req->rhost)) {
+                snprintf(res->detail, sizeof(res->detail), "source \"%.128s\" is not in %.300s", req->rhost, k->sources);
+                return VERDICT_WRONG_SOURCE;
+        }
+        if (k->max_uses && k->use_count + usage_pending(d, k->id) >= k->max_uses) {
+                snprintf(res->detail, sizeof(res->detail), "used %" PRIu64 " of %" PRIu64 " times",
+                         k->use_count + usage_pending(d, k->id), k->max_uses);
+                return VERDICT_USAGE_EXCEEDED;
+        }
+        return VERDICT_OK;
+}
+
+static enum verdict check_key(struct daemon *d, const struct auth_request *req, const struct key_record *k,
+                              struct auth_result *res, int64_t now)
+{
+        char login[PROTO_USER_MAX + 1];
+        enum verdict v = login_name(d, k, login, sizeof(login));
+
+        if (v != VERDICT_OK)
+                return v;
+        if (strcmp(k->state, "active") != 0)
+                return VERDICT_DISABLED;
+        if (key_is_expired(k, now))
+                return VERDICT_EXPIRED;
+        if (strcmp(login, req->user) != 0)
+                return VERDICT_WRONG_USER;
+        return check_restrictions(d, req, k, res);
 }
 
 static enum verdict decide(struct daemon *d, const struct auth_request *req, struct key_record *k,
                            struct auth_result *res)
 {
         struct key_parts parts;
-        enum verdict v;
         int r;
 
         if (key_parse(req->key, &parts) < 0)
                 return VERDICT_MALFORMED;
         memcpy(res->key_id, parts.id, sizeof(res->key_id));
-        r = store_key_get(d->store, parts.id, k);
-        if (r < 0) {
-                sodium_memzero(&parts, sizeof(parts));
-                return r == -ENOENT ? VERDICT_NOT_FOUND : VERDICT_INTERNAL;
-        }
-        snprintf(res->identity, sizeof(res->identity), "%s:%s", k->owner_type, k->owner_name);
-        v = check_secret(d, &parts, k);
         sodium_memzero(&parts, sizeof(parts));
-        if (v != VERDICT_OK)
-                return v;
-        if (strcmp(k->state, "active") != 0)
-                return VERDICT_DISABLED;
-        return check_owner(k, req->user);
+        r = key_lookup_verified(d, req->key, k);
+        if (r == 0 || r == -EACCES)
+                key_identity(k, res->identity, sizeof(res->identity));
+        if (r == -ENOENT)
+                return VERDICT_NOT_FOUND;
+        if (r == -EACCES)
+                return VERDICT_BAD_SECRET;
+        if (r < 0)
+                return VERDICT_INTERNAL;
+        return check_key(d, req, k, res, now_seconds());
+}
+
+/* The first use of a rotated key's successor ends the predecessor
+ * (rotate --until-first-use). */
+static void retire_predecessor(struct daemon *d, struct key_record *k, int64_t now)
+{
+        struct key_record old;
+        struct audit_record a = { .event = "control", .result = "ok", .action = "retire" };
+
+        if (!k->retires[0])
+                return;
+        if (store_key_get(d->store, k->retires, &old) == 0 && (old.expires_at == 0 || old.expires_at > now)) {
+                old.expires_at = now;
+                if (store_key_update(d->store, &old) == 0) {
+                        snprintf(a.key_id, sizeof(a.key_id), "%s", old.id);
+                        key_identity(&old, a.identity, sizeof(a.identity));
+                        snprintf(a.detail, sizeof(a.detail), "successor %s used for the first time", k->id);
+                        audit_add(d, &a);
+                }
+        }
+        k->retires[0] = '\0';
+        store_key_update(d->store, k);
 }
 
 static void send_reply(const struct peer *p, const struct auth_result *res)
@@ -95,32 +161,75 @@ static void send_reply(const struct peer *p, const struct auth_result *res)
                 log_warning("could not send the verdict to pid %d", (int)p->pid);
 }
 
+static void audit_attempt(struct daemon *d, const struct peer *p, const struct auth_request *req,
+                          const struct auth_result *res)
+{
+        struct audit_record a = { .event = "auth" };
+
+        snprintf(a.result, sizeof(a.result), "%s", verdict_to_string(res->verdict));
+        snprintf(a.key_id, sizeof(a.key_id), "%s", res->key_id);
+        snprintf(a.identity, sizeof(a.identity), "%s", res->identity);
+        snprintf(a.user, sizeof(a.user), "%s", req->user);
+        snprintf(a.service, sizeof(a.service), "%s", req->service);
+        snprintf(a.rhost, sizeof(a.rhost), "%s", req->rhost);
+        snprintf(a.tty, sizeof(a.tty), "%s", req->tty);
+        snprintf(a.detail, sizeof(a.detail), "%s", res->detail);
+        a.peer_uid = (uint32_t)p->uid;
+        a.peer_pid = (uint32_t)p->pid;
+        audit_add(d, &a);
+}
+
 void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *m)
 {
         struct auth_request req;
         struct auth_result res = { .verdict = VERDICT_MALFORMED };
         struct key_record k;
 
-        if (read_request(m, &req) == 0)
+        if (read_request(m, &req) == 0 && m->type == MSG_AUTH_REQUEST)
                 res.verdict = decide(d, &req, &k, &res);
         sodium_memzero(req.key, sizeof(req.key));
 
-        if (res.verdict == VERDICT_OK &&
-            store_key_record_use(d->store, res.key_id, (int64_t)time(NULL), req.rhost, req.service) < 0)
-                res.verdict = VERDICT_INTERNAL; /* fail closed: we could not record the use */
-
-        log_auth_event(&(struct auth_event){
-                .key_id = res.key_id, .identity = res.identity, .result = verdict_to_string(res.verdict),
-                .user = req.user, .service = req.service, .rhost = req.rhost, .tty = req.tty,
-                .peer_uid = p->uid, .peer_pid = p->pid,
-        });
+        if (res.verdict == VERDICT_OK) {
+                int64_t now = now_seconds();
+                if (usage_add(d, k.id, now, req.rhost, req.service) < 0)
+                        res.verdict = VERDICT_INTERNAL; /* fail closed: we could not count the use */
+                else
+                        retire_predecessor(d, &k, now);
+        }
+        audit_attempt(d, p, &req, &res);
         send_reply(p, &res);
 }
 
-void auth_reject(const struct peer *p)
+/* A string with the key's shape and checksum was typed as a user name: it is
+ * in logs now. If it is a real key, apply its leak action. The login fails
+ * either way. */
+void leak_report_handle(struct daemon *d, const struct peer *p, const struct wire_msg *m)
 {
-        struct auth_result res = { .verdict = VERDICT_MALFORMED };
+        struct auth_request req;
+        struct auth_result res = { .verdict = VERDICT_LEAKED };
+        struct key_record k;
+        int r = read_request(m, &req);
 
-        log_auth_event(&(struct auth_event){ .result = "malformed", .peer_uid = p->uid, .peer_pid = p->pid });
+        if (r == 0)
+                r = key_lookup_verified(d, req.key, &k);
+        sodium_memzero(req.key, sizeof(req.key));
+        if (r == 0) {
+                char how[PROTO_MESSAGE_MAX];
+                snprintf(how, sizeof(how), "typed as a user name at PAM service \"%s\" from \"%s\"", req.service,
+                         req.rhost);
+                leak_apply(d, &k, how, p, NULL);
+        } else {
+                snprintf(res.detail, sizeof(res.detail), "a key-shaped user name that is no valid key");
+                audit_attempt(d, p, &req, &res);
+        }
+        send_reply(p, &res);
+}
+
+void auth_reject(struct daemon *d, const struct peer *p)
+{
+        struct auth_request req = { 0 };
+        struct auth_result res = { .verdict = VERDICT_MALFORMED, .detail = "malformed request" };
+
+        audit_attempt(d, p, &req, &res);
         send_reply(p, &res);
 }

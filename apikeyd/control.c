@@ -1,53 +1,72 @@
-/* control.c - the control socket: create, list, show, disable, enable,
- * delete, status. Each command has a row in one table saying who may send
- * it; handlers never see a caller the table refused. */
+/* control.c - the control socket: one table says, for each command, who may
+ * send it; handlers never see a caller the table refused. Every change is
+ * audited with the caller's kernel credentials. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "daemon.h"
+#include "control.h"
 #include "log.h"
 
-/* Who may run a command on a key. */
+/* Who may run a command. */
 enum permission {
-        PERM_ANY,            /* any local caller, on their own keys */
-        PERM_OWNER,          /* only the key's owner */
-        PERM_OWNER_OR_ADMIN, /* the key's owner or an admin */
-};
-
-struct ctl_ctx {
-        struct daemon *d;
-        const struct peer *p;
-        char caller[PROTO_USER_MAX + 1]; /* "" when the uid has no account */
-        bool admin;
-        char key_id[KEY_ID_LEN + 1];
-        struct key_record key; /* the target key, for commands on one key */
-        enum ctl_status status;  /* what we answered, for the log */
+        PERM_ANY,            /* any local caller; the handler narrows (own keys, admin flags) */
+        PERM_ADMIN,          /* root and the admin group */
+        PERM_OWNER_OR_ADMIN, /* on a key: its owner, or an admin */
+        PERM_CREATOR,        /* on a key: its owner for user keys, admins for service ID keys
+                              * (these commands create or destroy keys) */
 };
 
 struct ctl_handler {
         enum permission perm;
         bool needs_key; /* the request names a key, loaded before the check */
-        int (*run)(struct ctl_ctx *c, const struct wire_msg *m);
+        bool changes;   /* audited */
+        int (*run)(struct ctl_ctx *c);
 };
 
-static int reply(struct ctl_ctx *c, enum ctl_status status, const char *message)
+static const struct ctl_handler handlers[_CTL_MAX] = {
+        [CTL_CREATE] = { PERM_ANY, false, true, cmd_create },
+        [CTL_LIST] = { PERM_ANY, false, false, cmd_list },
+        [CTL_SHOW] = { PERM_OWNER_OR_ADMIN, true, false, cmd_show },
+        [CTL_DISABLE] = { PERM_OWNER_OR_ADMIN, true, true, cmd_disable },
+        [CTL_ENABLE] = { PERM_OWNER_OR_ADMIN, true, true, cmd_enable },
+        [CTL_DELETE] = { PERM_CREATOR, true, true, cmd_delete },
+        [CTL_STATUS] = { PERM_ANY, false, false, cmd_status },
+        [CTL_LOCK] = { PERM_OWNER_OR_ADMIN, true, true, cmd_lock },
+        [CTL_UNLOCK] = { PERM_OWNER_OR_ADMIN, true, true, cmd_unlock },
+        [CTL_ROTATE] = { PERM_CREATOR, true, true, cmd_rotate },
+        [CTL_SID_CREATE] = { PERM_ADMIN, false, true, cmd_sid_create },
+        [CTL_SID_LIST] = { PERM_ADMIN, false, false, cmd_sid_list },
+        [CTL_SID_SHOW] = { PERM_ADMIN, false, false, cmd_sid_show },
+        [CTL_SID_UPDATE] = { PERM_ADMIN, false, true, cmd_sid_update },
+        [CTL_SID_DELETE] = { PERM_ADMIN, false, true, cmd_sid_delete },
+        [CTL_SID_LOCK] = { PERM_ADMIN, false, true, cmd_sid_lock },
+        [CTL_SID_UNLOCK] = { PERM_ADMIN, false, true, cmd_sid_unlock },
+        [CTL_AUDIT] = { PERM_ANY, false, false, cmd_audit },
+        [CTL_LEAK] = { PERM_ANY, false, false, cmd_leak }, /* audits itself when it acts */
+};
+
+int ctl_reply(struct ctl_ctx *c, enum ctl_status status, const char *message)
 {
         struct wire_buf b;
 
         c->status = status;
+        if (message && status != STATUS_OK)
+                snprintf(c->detail, sizeof(c->detail), "%s", message);
         wire_init(&b, MSG_CTL_REPLY);
         wire_put_u32(&b, TAG_STATUS, status);
         wire_put_str(&b, TAG_MESSAGE, message);
         return peer_send(c->p, &b);
 }
 
-static int send_key_info(const struct peer *p, const struct key_record *k)
+int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *stored)
 {
         char identity[PROTO_IDENTITY_MAX + 1];
+        struct key_record view = *stored, *k = &view;
         struct wire_buf b;
 
-        snprintf(identity, sizeof(identity), "%s:%s", k->owner_type, k->owner_name);
+        usage_overlay(c->d, k);
+        key_identity(k, identity, sizeof(identity));
         wire_init(&b, MSG_KEY_INFO);
         wire_put_str(&b, TAG_KEY_ID, k->id);
         wire_put_str(&b, TAG_KIND, k->kind);
@@ -56,7 +75,7 @@ static int send_key_info(const struct peer *p, const struct key_record *k)
         wire_put_str(&b, TAG_OWNER_NAME, k->owner_name);
         wire_put_str(&b, TAG_NAME, k->name);
         wire_put_str(&b, TAG_DESCRIPTION, k->description);
-        wire_put_str(&b, TAG_STATE, k->state);
+        wire_put_str(&b, TAG_STATE, key_state(k, now_seconds()));
         wire_put_u64(&b, TAG_CREATED_AT, (uint64_t)k->created_at);
         wire_put_str(&b, TAG_CREATED_BY, k->created_by);
         wire_put_u64(&b, TAG_LAST_USED_AT, (uint64_t)k->last_used_at);
@@ -65,199 +84,91 @@ static int send_key_info(const struct peer *p, const struct key_record *k)
         if (k->last_used_service[0])
                 wire_put_str(&b, TAG_LAST_USED_SERVICE, k->last_used_service);
         wire_put_u64(&b, TAG_USE_COUNT, k->use_count);
-        return peer_send(p, &b);
+        wire_put_u64(&b, TAG_EXPIRES_AT, (uint64_t)k->expires_at);
+        wire_put_u32(&b, TAG_LOCKED, k->locked);
+        wire_put_str(&b, TAG_SERVICES, k->services);
+        wire_put_str(&b, TAG_SOURCES, k->sources);
+        wire_put_u64(&b, TAG_MAX_USES, k->max_uses);
+        wire_put_str(&b, TAG_LEAK_ACTION, k->leak_action);
+        if (k->rotated_to[0])
+                wire_put_str(&b, TAG_ROTATED_TO, k->rotated_to);
+        return peer_send(c->p, &b);
 }
 
-static bool caller_owns(const struct ctl_ctx *c)
-{
-        return c->caller[0] && strcmp(c->key.owner_type, "user") == 0 && c->key.owner_uid == c->p->uid &&
-               strcmp(c->key.owner_name, c->caller) == 0;
-}
-
-static bool permitted(const struct ctl_ctx *c, enum permission perm)
-{
-        switch (perm) {
-        case PERM_ANY:
-                return true;
-        case PERM_OWNER:
-                return caller_owns(c);
-        case PERM_OWNER_OR_ADMIN:
-                return caller_owns(c) || c->admin;
-        }
-        return false;
-}
-
-/* Reads an optional string field; anything over its bound was already
- * refused by the codec. */
-static void get_opt_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz)
+void ctl_get_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz)
 {
         if (wire_get_str(m, tag, out, outsz) < 0)
                 out[0] = '\0';
 }
 
-static int mint_and_store(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1])
+bool ctl_caller_owns(const struct ctl_ctx *c, const struct key_record *k)
 {
-        char secret[KEY_SECRET_LEN + 1];
-        int r = -EEXIST;
+        return c->caller[0] && strcmp(k->owner_type, "user") == 0 && k->owner_uid == c->p->uid &&
+               strcmp(k->owner_name, c->caller) == 0;
+}
 
-        /* 36^12 IDs: a collision is astronomically rare, but never fatal. */
-        for (int attempt = 0; attempt < 3 && r == -EEXIST; attempt++) {
-                hashkey_mint(k->id, secret);
-                hashkey_hash(&c->d->hashkey, k->id, secret, k->hash);
-                r = key_format(k->id, secret, key, KEY_LEN + 1);
-                if (r == 0)
-                        r = store_key_insert(c->d->store, k);
+static bool permitted(const struct ctl_ctx *c, enum permission perm)
+{
+        bool service_key = strcmp(c->key.owner_type, "service") == 0;
+
+        switch (perm) {
+        case PERM_ANY:
+                return true;
+        case PERM_ADMIN:
+                return c->admin;
+        case PERM_OWNER_OR_ADMIN:
+                return ctl_caller_owns(c, &c->key) || c->admin;
+        case PERM_CREATOR:
+                return service_key ? c->admin : ctl_caller_owns(c, &c->key);
         }
-        sodium_memzero(secret, sizeof(secret));
-        return r;
+        return false;
 }
 
-static int cmd_create(struct ctl_ctx *c, const struct wire_msg *m)
+static const char *deny_reason(const struct ctl_ctx *c, enum permission perm)
 {
-        struct key_record k = { .kind = "user", .owner_type = "user", .state = "active" };
-        char key[KEY_LEN + 1];
-        struct wire_buf b;
-        uint64_t count;
-        int r;
-
-        if (!c->caller[0])
-                return reply(c, STATUS_PERMISSION, "your uid has no account name; keys belong to accounts");
-        if (store_key_count(c->d->store, c->caller, c->p->uid, &count) < 0)
-                return reply(c, STATUS_INTERNAL, "store error");
-        if (count >= c->d->max_keys_per_user)
-                return reply(c, STATUS_LIMIT, "you have reached the maximum number of keys; delete one first");
-        get_opt_str(m, TAG_NAME, k.name, sizeof(k.name));
-        get_opt_str(m, TAG_DESCRIPTION, k.description, sizeof(k.description));
-        snprintf(k.owner_name, sizeof(k.owner_name), "%s", c->caller);
-        snprintf(k.created_by, sizeof(k.created_by), "%s", c->caller);
-        k.owner_uid = c->p->uid;
-        k.created_at = (int64_t)time(NULL);
-
-        r = mint_and_store(c, &k, key);
-        if (r < 0)
-                return reply(c, STATUS_INTERNAL, "could not store the new key");
-        snprintf(c->key_id, sizeof(c->key_id), "%s", k.id);
-        send_key_info(c->p, &k);
-        wire_init(&b, MSG_CTL_REPLY);
-        wire_put_u32(&b, TAG_STATUS, STATUS_OK);
-        wire_put_str(&b, TAG_KEY_ID, k.id);
-        wire_put_str(&b, TAG_KEY, key);
-        r = peer_send(c->p, &b);
-        wire_wipe(&b);
-        sodium_memzero(key, sizeof(key));
-        return r;
+        if (perm == PERM_ADMIN)
+                return "only root and members of the admin group may manage service IDs";
+        if (perm == PERM_CREATOR && c->admin)
+                return "only the key's owner may do this to a user key; admins may disable it";
+        if (perm == PERM_CREATOR)
+                return "only admins may do this to a service ID's key";
+        return "permission denied: not your key";
 }
-
-static int list_one(const struct key_record *k, void *userdata)
-{
-        return send_key_info(userdata, k);
-}
-
-static int cmd_list(struct ctl_ctx *c, const struct wire_msg *m)
-{
-        uint32_t flags = 0;
-        int r;
-
-        (void)wire_get_u32(m, TAG_FLAGS, &flags);
-        if ((flags & CTL_FLAG_ALL) && !c->admin)
-                return reply(c, STATUS_PERMISSION, "only root and members of the admin group may list every key");
-        if (!(flags & CTL_FLAG_ALL) && !c->caller[0])
-                return reply(c, STATUS_OK, NULL); /* no account, no keys */
-        r = store_key_list(c->d->store, (flags & CTL_FLAG_ALL) ? NULL : c->caller, c->p->uid, list_one,
-                           (void *)c->p);
-        return r < 0 ? reply(c, STATUS_INTERNAL, "could not list keys") : reply(c, STATUS_OK, NULL);
-}
-
-static int cmd_show(struct ctl_ctx *c, const struct wire_msg *m)
-{
-        (void)m;
-        send_key_info(c->p, &c->key);
-        return reply(c, STATUS_OK, NULL);
-}
-
-static int set_state(struct ctl_ctx *c, const char *state)
-{
-        if (store_key_set_state(c->d->store, c->key.id, state) < 0)
-                return reply(c, STATUS_INTERNAL, "store error");
-        return reply(c, STATUS_OK, NULL);
-}
-
-static int cmd_disable(struct ctl_ctx *c, const struct wire_msg *m)
-{
-        (void)m;
-        return set_state(c, "disabled");
-}
-
-static int cmd_enable(struct ctl_ctx *c, const struct wire_msg *m)
-{
-        (void)m;
-        return set_state(c, "active");
-}
-
-static int cmd_delete(struct ctl_ctx *c, const struct wire_msg *m)
-{
-        (void)m;
-        if (store_key_delete(c->d->store, c->key.id) < 0)
-                return reply(c, STATUS_INTERNAL, "store error");
-        return reply(c, STATUS_OK, NULL);
-}
-
-static int cmd_status(struct ctl_ctx *c, const struct wire_msg *m)
-{
-        struct wire_buf b;
-        uint64_t count = 0;
-        int r;
-
-        (void)m;
-        r = c->admin ? store_key_count(c->d->store, NULL, 0, &count)
-                     : (c->caller[0] ? store_key_count(c->d->store, c->caller, c->p->uid, &count) : 0);
-        if (r < 0)
-                return reply(c, STATUS_INTERNAL, "store error");
-        wire_init(&b, MSG_CTL_REPLY);
-        wire_put_u32(&b, TAG_STATUS, STATUS_OK);
-        wire_put_str(&b, TAG_VERSION, APIKEY_VERSION);
-        wire_put_u64(&b, TAG_KEY_COUNT, count);
-        wire_put_u64(&b, TAG_UPTIME, (uint64_t)((int64_t)time(NULL) - c->d->started_at));
-        wire_put_str(&b, TAG_CALLER, c->caller[0] ? c->caller : "?");
-        wire_put_u32(&b, TAG_IS_ADMIN, c->admin ? 1 : 0);
-        return peer_send(c->p, &b);
-}
-
-static const struct ctl_handler handlers[_CTL_MAX] = {
-        [CTL_CREATE] = { PERM_ANY, false, cmd_create },
-        [CTL_LIST] = { PERM_ANY, false, cmd_list },
-        [CTL_SHOW] = { PERM_OWNER_OR_ADMIN, true, cmd_show },
-        [CTL_DISABLE] = { PERM_OWNER_OR_ADMIN, true, cmd_disable },
-        [CTL_ENABLE] = { PERM_OWNER_OR_ADMIN, true, cmd_enable },
-        [CTL_DELETE] = { PERM_OWNER, true, cmd_delete },
-        [CTL_STATUS] = { PERM_ANY, false, cmd_status },
-};
 
 /* Loads the key the request names, or answers why not. */
-static int load_target(struct ctl_ctx *c, const struct wire_msg *m)
+static int load_target(struct ctl_ctx *c)
 {
         int r;
 
-        if (wire_get_str(m, TAG_KEY_ID, c->key_id, sizeof(c->key_id)) < 0 || !key_id_valid(c->key_id))
-                return reply(c, STATUS_INVALID, "a valid key ID is required"), -EINVAL;
+        if (wire_get_str(c->m, TAG_KEY_ID, c->key_id, sizeof(c->key_id)) < 0 || !key_id_valid(c->key_id))
+                return ctl_reply(c, STATUS_INVALID, "a valid key ID is required"), -EINVAL;
         r = store_key_get(c->d->store, c->key_id, &c->key);
         if (r == -ENOENT)
-                return reply(c, STATUS_NOT_FOUND, "no such key"), r;
+                return ctl_reply(c, STATUS_NOT_FOUND, "no such key"), r;
         if (r < 0)
-                return reply(c, STATUS_INTERNAL, "store error"), r;
+                return ctl_reply(c, STATUS_INTERNAL, "store error"), r;
+        key_identity(&c->key, c->identity, sizeof(c->identity));
         return 0;
 }
 
-static const char *deny_reason(unsigned cmd, const struct ctl_ctx *c)
+static void audit_change(struct ctl_ctx *c, unsigned cmd)
 {
-        if (cmd == CTL_DELETE && c->admin)
-                return "only the key's owner may delete it; admins may disable it";
-        return "permission denied: not your key";
+        struct audit_record a = { .event = "control" };
+
+        snprintf(a.action, sizeof(a.action), "%s", command_to_string(cmd));
+        snprintf(a.result, sizeof(a.result), "%s", status_to_string(c->status));
+        snprintf(a.key_id, sizeof(a.key_id), "%s", c->key_id);
+        snprintf(a.identity, sizeof(a.identity), "%s", c->identity);
+        snprintf(a.caller, sizeof(a.caller), "%s", c->caller);
+        snprintf(a.detail, sizeof(a.detail), "%s", c->detail);
+        a.peer_uid = (uint32_t)c->p->uid;
+        a.peer_pid = (uint32_t)c->p->pid;
+        audit_add(c->d, &a);
 }
 
 void control_handle(struct daemon *d, const struct peer *p, const struct wire_msg *m)
 {
-        struct ctl_ctx c = { .d = d, .p = p, .status = STATUS_OK };
+        struct ctl_ctx c = { .d = d, .p = p, .m = m, .status = STATUS_OK };
         const struct ctl_handler *h;
         uint32_t cmd = 0;
 
@@ -266,25 +177,26 @@ void control_handle(struct daemon *d, const struct peer *p, const struct wire_ms
                 return;
         }
         h = &handlers[cmd];
+        (void)wire_get_u32(m, TAG_FLAGS, &c.flags);
         if (peer_name(p, c.caller, sizeof(c.caller)) < 0)
                 c.caller[0] = '\0';
         c.admin = peer_is_admin(p, d->admin_group);
 
-        if (h->needs_key && load_target(&c, m) < 0) {
-                /* answered */
-        } else if (h->needs_key && !permitted(&c, h->perm)) {
-                reply(&c, STATUS_PERMISSION, deny_reason(cmd, &c));
-        } else if (h->run(&c, m) < 0) {
+        if (c.flags & ~CTL_FLAGS_KNOWN)
+                ctl_reply(&c, STATUS_INVALID, "unknown flags");
+        else if (h->needs_key && load_target(&c) < 0)
+                ; /* answered */
+        else if ((h->needs_key || h->perm == PERM_ADMIN) && !permitted(&c, h->perm))
+                ctl_reply(&c, STATUS_PERMISSION, deny_reason(&c, h->perm));
+        else if (h->run(&c) < 0)
                 log_warning("could not answer %s for pid %d", command_to_string(cmd), (int)p->pid);
-        }
-        if (cmd != CTL_LIST && cmd != CTL_SHOW && cmd != CTL_STATUS)
-                log_control_event(command_to_string(cmd), c.key_id, c.caller, p->uid, p->pid,
-                                  status_to_string(c.status));
+        if (h->changes)
+                audit_change(&c, cmd);
 }
 
 void control_reject(const struct peer *p, const char *why)
 {
         struct ctl_ctx c = { .p = p };
 
-        reply(&c, STATUS_INVALID, why);
+        ctl_reply(&c, STATUS_INVALID, why);
 }

@@ -15,7 +15,22 @@
 #define DEFAULT_RUN_DIR "/run/apikeyd"
 #define DEFAULT_ADMIN_GROUP "apikey-admin"
 #define DEFAULT_MAX_KEYS_PER_USER 20
+#define DEFAULT_MAX_KEYS_PER_SID 20
+#define DEFAULT_PURGE_AFTER_SEC (90 * 86400)
+#define DEFAULT_AUDIT_RETENTION_SEC (90 * 86400)
 #define CONN_TIMEOUT_MS 5000 /* a client that sends nothing is dropped */
+#define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */
+#define MAINTENANCE_INTERVAL_USEC (3600ULL * 1000000ULL)
+#define BATCH_MAX 256 /* pending uses or audit records that force a flush */
+
+/* Uses of keys not yet written: the login path never waits for the disk. */
+struct usage_entry {
+        char id[KEY_ID_LEN + 1];
+        uint64_t uses;
+        int64_t last_at;
+        char rhost[PROTO_RHOST_MAX + 1];
+        char service[PROTO_SERVICE_MAX + 1];
+};
 
 struct daemon {
         sd_event *event;
@@ -23,10 +38,24 @@ struct daemon {
         struct hashkey hashkey;
         const char *admin_group;
         unsigned max_keys_per_user;
-        uint64_t idle_exit_sec; /* 0: never */
+        unsigned max_keys_per_sid;
+        uint64_t max_lifetime_sec;    /* 0: none */
+        uint64_t purge_after_sec;     /* expired keys are deleted this long after expiry */
+        uint64_t audit_retention_sec; /* audit records older than this are pruned */
+        uint64_t idle_exit_sec;       /* 0: never */
         sd_event_source *idle_timer;
+        sd_event_source *flush_timer;
+        sd_event_source *maintenance_timer;
         unsigned connections;
         int64_t started_at; /* CLOCK_REALTIME seconds */
+
+        struct usage_entry *usage; /* BATCH_MAX entries */
+        size_t n_usage;
+        struct audit_record *audit; /* BATCH_MAX pending records */
+        size_t n_audit;
+        uint64_t audit_seq;                  /* last assigned */
+        uint8_t audit_hash[AUDIT_HASH_LEN];  /* hash of the last assigned */
+        uint8_t chain_key[AUDIT_HASH_LEN];   /* keys the chain, derived from the installation secret */
 };
 
 /* The caller on one connection, from the kernel (SO_PEERCRED), never from
@@ -48,14 +77,49 @@ int peer_name(const struct peer *p, char *buf, size_t bufsz);
 int peer_send(const struct peer *p, struct wire_buf *b);
 
 void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
+void leak_report_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
 void control_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
 /* Answers a request that could not be parsed, with the listener's reply type. */
-void auth_reject(const struct peer *p);
+void auth_reject(struct daemon *d, const struct peer *p);
 void control_reject(const struct peer *p, const char *why);
 
 enum listener_kind { LISTENER_AUTH, LISTENER_CONTROL };
 int server_add_listener(struct daemon *d, int fd, enum listener_kind kind);
 int server_setup_idle(struct daemon *d);
+int server_setup_timers(struct daemon *d);
+
+/* usage.c */
+uint64_t usage_pending(const struct daemon *d, const char *id);
+/* Adds the pending uses to what the store said about k. */
+void usage_overlay(const struct daemon *d, struct key_record *k);
+/* Counts one use; -EIO when it cannot be recorded (the login then fails). */
+int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost, const char *service);
+
+/* audit.c: every attempt and change, hash-chained, batched with the uses. */
+int audit_open(struct daemon *d);
+void audit_add(struct daemon *d, struct audit_record *r); /* assigns seq, time and hashes */
+/* Writes pending uses and audit records in one transaction. */
+int daemon_flush(struct daemon *d);
+/* Arms the flush timer if it is not armed. */
+void flush_soon(struct daemon *d);
+/* Walks the chain; 0 with *ret_count, or -EBADMSG with *ret_bad_seq and a reason. */
+int audit_verify(struct daemon *d, uint64_t *ret_count, uint64_t *ret_bad_seq, const char **ret_why);
+void audit_encode(const struct audit_record *r, struct wire_buf *b);
+/* Purges expired keys and old audit records. */
+void daemon_maintenance(struct daemon *d);
+
+/* leak.c: a key found leaked (tripwire or scan). Returns what was done:
+ * "disabled", "deleted" or "none". */
+const char *leak_apply(struct daemon *d, const struct key_record *k, const char *how, const struct peer *p,
+                       const char *caller);
+
+/* keyview.c: shared views of a key. */
+int64_t now_seconds(void);
+bool key_is_expired(const struct key_record *k, int64_t now);
+const char *key_state(const struct key_record *k, int64_t now); /* "active", "disabled", "expired" */
+void key_identity(const struct key_record *k, char *buf, size_t bufsz);
+/* Verifies a full key string against the store: 0 and *ret, -ENOENT, -EACCES (bad secret), -EINVAL. */
+int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret);
 
 /* Listening sockets: from systemd by name, or bound in dir. Returns the
  * number added or -errno. */
@@ -64,5 +128,7 @@ int listen_in_dir(struct daemon *d, const char *dir);
 
 /* Whether the account name/uid pair still exists as stored. */
 bool account_matches(const char *name, uint32_t uid);
+/* The uid of an account: 0 or -ENOENT. */
+int account_uid(const char *name, uid_t *ret);
 
 #endif

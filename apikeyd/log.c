@@ -1,6 +1,7 @@
 /* log.c - journal or stderr, chosen once at start-up. */
 #include "log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,37 +43,27 @@ void log_msg(int priority, const char *fmt, ...)
         va_end(ap);
 }
 
-void log_auth_event(const struct auth_event *e)
+void log_audit(const struct audit_record *r)
 {
-        int priority = strcmp(or_dash(e->result), "ok") == 0 ? LOG_INFO : LOG_NOTICE;
+        int priority = strcmp(r->result, "ok") == 0 ? LOG_INFO : LOG_NOTICE;
 
         if (!to_journal) {
-                log_msg(priority, "auth result=%s key=%s identity=%s user=%s service=%s rhost=%s tty=%s peer=%u/%d",
-                        or_dash(e->result), or_dash(e->key_id), or_dash(e->identity), or_dash(e->user),
-                        or_dash(e->service), or_dash(e->rhost), or_dash(e->tty), (unsigned)e->peer_uid,
-                        (int)e->peer_pid);
+                log_msg(priority, "%s result=%s key=%s identity=%s user=%s service=%s rhost=%s tty=%s action=%s "
+                        "caller=%s peer=%u/%u seq=%" PRIu64 "%s%s",
+                        r->event, or_dash(r->result), or_dash(r->key_id), or_dash(r->identity), or_dash(r->user),
+                        or_dash(r->service), or_dash(r->rhost), or_dash(r->tty), or_dash(r->action),
+                        or_dash(r->caller), r->peer_uid, r->peer_pid, r->seq, r->detail[0] ? " detail=" : "",
+                        r->detail);
                 return;
         }
-        sd_journal_send("MESSAGE=auth %s for %s via %s (key %s)", or_dash(e->result), or_dash(e->user),
-                        or_dash(e->service), or_dash(e->key_id), "PRIORITY=%i", priority, "APIKEY_EVENT=auth",
-                        "APIKEY_RESULT=%s", or_dash(e->result), "APIKEY_ID=%s", or_dash(e->key_id),
-                        "APIKEY_IDENTITY=%s", or_dash(e->identity), "PAM_USER=%s", or_dash(e->user),
-                        "PAM_SERVICE=%s", or_dash(e->service), "PAM_RHOST=%s", or_dash(e->rhost), "PAM_TTY=%s",
-                        or_dash(e->tty), "PEER_UID=%u", (unsigned)e->peer_uid, "PEER_PID=%d", (int)e->peer_pid,
-                        NULL);
-}
-
-void log_control_event(const char *command, const char *key_id, const char *caller, uid_t peer_uid,
-                       pid_t peer_pid, const char *result)
-{
-        if (!to_journal) {
-                log_msg(LOG_INFO, "control %s key=%s caller=%s peer=%u/%d result=%s", or_dash(command),
-                        or_dash(key_id), or_dash(caller), (unsigned)peer_uid, (int)peer_pid, or_dash(result));
-                return;
-        }
-        sd_journal_send("MESSAGE=control %s of key %s by %s: %s", or_dash(command), or_dash(key_id),
-                        or_dash(caller), or_dash(result), "PRIORITY=%i", LOG_INFO, "APIKEY_EVENT=control",
-                        "APIKEY_COMMAND=%s", or_dash(command), "APIKEY_ID=%s", or_dash(key_id),
-                        "APIKEY_CALLER=%s", or_dash(caller), "APIKEY_RESULT=%s", or_dash(result), "PEER_UID=%u",
-                        (unsigned)peer_uid, "PEER_PID=%d", (int)peer_pid, NULL);
+        sd_journal_send("MESSAGE=%s %s%s%s: %s (key %s, identity %s, service %s, from %s)%s%s", r->event,
+                        r->action, r->action[0] ? " by " : "", r->action[0] ? or_dash(r->caller) : "", r->result,
+                        or_dash(r->key_id), or_dash(r->identity), or_dash(r->service), or_dash(r->rhost),
+                        r->detail[0] ? ": " : "", r->detail, "PRIORITY=%i", priority, "APIKEY_EVENT=%s", r->event,
+                        "APIKEY_RESULT=%s", r->result, "APIKEY_ID=%s", or_dash(r->key_id), "APIKEY_IDENTITY=%s",
+                        or_dash(r->identity), "PAM_USER=%s", or_dash(r->user), "PAM_SERVICE=%s", or_dash(r->service),
+                        "PAM_RHOST=%s", or_dash(r->rhost), "PAM_TTY=%s", or_dash(r->tty), "PEER_UID=%u",
+                        r->peer_uid, "PEER_PID=%u", r->peer_pid, "APIKEY_CALLER=%s", or_dash(r->caller),
+                        "APIKEY_ACTION=%s", or_dash(r->action), "APIKEY_DETAIL=%s", or_dash(r->detail),
+                        "APIKEY_AUDIT_SEQ=%" PRIu64, r->seq, NULL);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "duration.h"
 #include "log.h"
 
 struct options {
@@ -18,6 +19,10 @@ struct options {
         const char *admin_group;
         uint64_t idle_exit_sec;
         unsigned max_keys_per_user;
+        unsigned max_keys_per_sid;
+        uint64_t max_lifetime_sec;
+        uint64_t purge_after_sec;
+        uint64_t audit_retention_sec;
 };
 
 static void usage(FILE *f)
@@ -32,10 +37,19 @@ static void usage(FILE *f)
                 "  --admin-group NAME       group whose members administer keys (default %s)\n"
                 "  --idle-exit SECONDS      exit after SECONDS without connections (default: never)\n"
                 "  --max-keys-per-user N    keys one account may hold (default %d)\n"
+                "  --max-keys-per-service-id N\n"
+                "                           keys one service ID may hold (default %d)\n"
+                "  --max-lifetime DURATION  longest key lifetime, e.g. 90d; also the default\n"
+                "                           expiry (default: none)\n"
+                "  --purge-after DURATION   delete expired keys this long after expiry (default 90d)\n"
+                "  --audit-retention DURATION\n"
+                "                           keep audit records this long (default 90d)\n"
                 "  -h, --help               show this help\n"
                 "  --version                show the version\n\n"
-                "Logs go to the journal under systemd, to stderr otherwise. See apikeyd(8).\n",
-                DEFAULT_DB_PATH, DEFAULT_RUN_DIR, DEFAULT_ADMIN_GROUP, DEFAULT_MAX_KEYS_PER_USER);
+                "Durations: 30s, 15m, 12h, 90d, 2w. Logs go to the journal under systemd, to\n"
+                "stderr otherwise. See apikeyd(8).\n",
+                DEFAULT_DB_PATH, DEFAULT_RUN_DIR, DEFAULT_ADMIN_GROUP, DEFAULT_MAX_KEYS_PER_USER,
+                DEFAULT_MAX_KEYS_PER_SID);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
@@ -56,18 +70,34 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 /* Returns 0 to run, 1 to exit successfully, -EINVAL on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-        enum { OPT_DB = 256, OPT_LISTEN_DIR, OPT_ADMIN_GROUP, OPT_IDLE_EXIT, OPT_MAX_KEYS, OPT_VERSION };
+        enum {
+                OPT_DB = 256,
+                OPT_LISTEN_DIR,
+                OPT_ADMIN_GROUP,
+                OPT_IDLE_EXIT,
+                OPT_MAX_KEYS,
+                OPT_MAX_KEYS_SID,
+                OPT_MAX_LIFETIME,
+                OPT_PURGE_AFTER,
+                OPT_AUDIT_RETENTION,
+                OPT_VERSION
+        };
         static const struct option longopts[] = {
                 { "db", required_argument, NULL, OPT_DB },
                 { "listen-dir", required_argument, NULL, OPT_LISTEN_DIR },
                 { "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
                 { "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
                 { "max-keys-per-user", required_argument, NULL, OPT_MAX_KEYS },
+                { "max-keys-per-service-id", required_argument, NULL, OPT_MAX_KEYS_SID },
+                { "max-lifetime", required_argument, NULL, OPT_MAX_LIFETIME },
+                { "purge-after", required_argument, NULL, OPT_PURGE_AFTER },
+                { "audit-retention", required_argument, NULL, OPT_AUDIT_RETENTION },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {},
         };
         unsigned long long v;
+        uint64_t v64;
         int c;
 
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
@@ -83,11 +113,24 @@ static int parse_options(int argc, char **argv, struct options *o)
                         o->idle_exit_sec = v;
                         break;
                 case OPT_MAX_KEYS:
+                case OPT_MAX_KEYS_SID:
                         if (parse_uint(optarg, 100000, &v) < 0 || v == 0) {
-                                fprintf(stderr, "apikeyd: --max-keys-per-user takes a number from 1 to 100000\n");
+                                fprintf(stderr, "apikeyd: %s takes a number from 1 to 100000\n", argv[optind - 1]);
                                 return -EINVAL;
                         }
-                        o->max_keys_per_user = (unsigned)v;
+                        *(c == OPT_MAX_KEYS ? &o->max_keys_per_user : &o->max_keys_per_sid) = (unsigned)v;
+                        break;
+                case OPT_MAX_LIFETIME:
+                case OPT_PURGE_AFTER:
+                case OPT_AUDIT_RETENTION:
+                        if (duration_parse(optarg, &v64) < 0 || v64 == 0) {
+                                fprintf(stderr, "apikeyd: %s takes a duration such as 90d, 12h, 15m or 30s\n",
+                                        argv[optind - 1]);
+                                return -EINVAL;
+                        }
+                        *(c == OPT_MAX_LIFETIME  ? &o->max_lifetime_sec
+                          : c == OPT_PURGE_AFTER ? &o->purge_after_sec
+                                                 : &o->audit_retention_sec) = v64;
                         break;
                 case 'h': usage(stdout); return 1;
                 case OPT_VERSION: printf("apikeyd %s\n", APIKEY_VERSION); return 1;
@@ -125,6 +168,8 @@ static int open_state(struct daemon *d, const struct options *o)
                 r = hashkey_load(path, &d->hashkey);
         if (r == 0)
                 r = store_open(o->db, &d->store);
+        if (r == 0)
+                r = audit_open(d);
         return r;
 }
 
@@ -143,7 +188,11 @@ static int run(const struct options *o)
 {
         struct daemon d = {
                 .admin_group = o->admin_group, .max_keys_per_user = o->max_keys_per_user,
+                .max_keys_per_sid = o->max_keys_per_sid, .max_lifetime_sec = o->max_lifetime_sec,
+                .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
+                .usage = calloc(BATCH_MAX, sizeof(struct usage_entry)),
+                .audit = calloc(BATCH_MAX, sizeof(struct audit_record)),
         };
         sigset_t mask;
         int r;
@@ -153,7 +202,7 @@ static int run(const struct options *o)
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
-        r = sd_event_default(&d.event);
+        r = d.usage && d.audit ? sd_event_default(&d.event) : -ENOMEM;
         if (r >= 0)
                 r = open_state(&d, o);
         if (r >= 0)
@@ -164,6 +213,8 @@ static int run(const struct options *o)
                 r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);
         if (r >= 0)
                 r = server_setup_idle(&d);
+        if (r >= 0)
+                r = server_setup_timers(&d);
         if (r >= 0) {
                 sd_notify(0, "READY=1\nSTATUS=Serving API key authentication");
                 log_info("apikeyd %s ready (store %s, admin group %s)", APIKEY_VERSION, o->db, o->admin_group);
@@ -172,8 +223,15 @@ static int run(const struct options *o)
         }
         if (r < 0)
                 log_error("apikeyd: %s", strerror(-r));
+        if (d.store && daemon_flush(&d) < 0)
+                log_error("could not write the last %zu audit records at exit", d.n_audit);
+        d.flush_timer = sd_event_source_unref(d.flush_timer);
+        d.maintenance_timer = sd_event_source_unref(d.maintenance_timer);
+        d.idle_timer = sd_event_source_unref(d.idle_timer);
         d.event = sd_event_unref(d.event); /* closes the sockets it owns */
         store_close(d.store);
+        free(d.usage);
+        free(d.audit);
         hashkey_wipe(&d.hashkey);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -182,7 +240,8 @@ int main(int argc, char **argv)
 {
         struct options o = {
                 .db = DEFAULT_DB_PATH, .admin_group = DEFAULT_ADMIN_GROUP,
-                .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER,
+                .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER, .max_keys_per_sid = DEFAULT_MAX_KEYS_PER_SID,
+                .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
         };
         int r;
 

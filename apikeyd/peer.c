@@ -155,3 +155,13 @@ int peer_send(const struct peer *p, struct wire_buf *b)
         }
         return transport_send(p->fd, b, p->deadline_ms);
 }
+
+int account_uid(const char *name, uid_t *ret)
+{
+        struct account_query q = { .name = name };
+        int r = nss_with_buffer(account_lookup, &q);
+
+        if (r == 0)
+                *ret = q.ret_uid;
+        return r;
+}

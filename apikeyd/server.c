@@ -49,10 +49,12 @@ static void dispatch(struct conn *c, const uint8_t *buf, ssize_t n)
         bool ok = n > 0 && wire_parse(buf, (size_t)n, &m) == 0;
 
         if (c->kind == LISTENER_AUTH) {
-                if (ok)
+                if (ok && m.type == MSG_LEAK_REPORT)
+                        leak_report_handle(c->d, &c->peer, &m);
+                else if (ok)
                         auth_handle(c->d, &c->peer, &m);
                 else
-                        auth_reject(&c->peer);
+                        auth_reject(c->d, &c->peer);
         } else {
                 if (ok)
                         control_handle(c->d, &c->peer, &m);
@@ -180,5 +182,39 @@ int server_setup_idle(struct daemon *d)
                 return 0;
         r = sd_event_add_time_relative(d->event, &d->idle_timer, CLOCK_MONOTONIC, d->idle_exit_sec * 1000000ULL,
                                        0, on_idle, d);
+        return r < 0 ? r : 0;
+}
+
+static int on_flush(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        (void)s;
+        (void)usec;
+        if (daemon_flush(userdata) < 0)
+                flush_soon(userdata); /* try again next interval */
+        return 0;
+}
+
+static int on_maintenance(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        daemon_maintenance(d);
+        return sd_event_source_set_time(s, usec + MAINTENANCE_INTERVAL_USEC);
+}
+
+/* The flush timer is armed by flush_soon() when there is something to write;
+ * maintenance runs at start and then hourly. */
+int server_setup_timers(struct daemon *d)
+{
+        int r = sd_event_add_time_relative(d->event, &d->flush_timer, CLOCK_MONOTONIC, FLUSH_INTERVAL_USEC, 0,
+                                           on_flush, d);
+
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->flush_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(d->event, &d->maintenance_timer, CLOCK_MONOTONIC, 0, 0,
+                                               on_maintenance, d);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->maintenance_timer, SD_EVENT_ON);
         return r < 0 ? r : 0;
 }

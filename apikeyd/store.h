@@ -1,12 +1,14 @@
 /* store.h - the key store, behind a narrow interface.
  *
- * The daemon's logic sees only these calls and struct key_record; the SQLite
- * implementation is store_sqlite.c. A second backend implements the same
+ * The daemon's logic sees only these calls and the records below; the SQLite
+ * implementation is store_sqlite*.c. A second backend implements the same
  * functions. Every function returns 0 or a negative errno: -ENOENT when the
- * key does not exist, -EEXIST on an ID collision, -EIO on a storage error. */
+ * row does not exist, -EEXIST on a uniqueness conflict, -EIO on a storage
+ * error. */
 #ifndef APIKEYD_STORE_H
 #define APIKEYD_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "key.h"
@@ -17,14 +19,13 @@
 
 struct store;
 
-/* One key as stored. Service IDs, expiry and restrictions extend this record
- * (owner_type "service", kind "classic"/"service", ...); see the schema. */
+/* One key as stored. */
 struct key_record {
         char id[KEY_ID_LEN + 1];
-        char kind[STORE_KIND_MAX];       /* "user" */
-        char owner_type[STORE_KIND_MAX]; /* "user" ("service" later) */
+        char kind[STORE_KIND_MAX];       /* "user" | "classic" | "service" */
+        char owner_type[STORE_KIND_MAX]; /* "user" | "service" (a service ID) */
         char owner_name[PROTO_USER_MAX + 1];
-        uint32_t owner_uid;
+        uint32_t owner_uid; /* user keys; 0 for service ID keys */
         char name[PROTO_NAME_MAX + 1];
         char description[PROTO_DESCRIPTION_MAX + 1];
         char state[STORE_KIND_MAX]; /* "active" | "disabled" */
@@ -34,8 +35,27 @@ struct key_record {
         char last_used_from[PROTO_RHOST_MAX + 1];
         char last_used_service[PROTO_SERVICE_MAX + 1];
         uint64_t use_count;
-        uint8_t hash[KEY_HASH_LEN]; /* keyed BLAKE2b of ID and secret */
+        int64_t expires_at; /* 0: never */
+        bool locked;
+        char services[PROTO_SERVICES_MAX + 1]; /* "" or comma-separated PAM services */
+        char sources[PROTO_SOURCES_MAX + 1];   /* "" or comma-separated CIDRs */
+        uint64_t max_uses;                      /* 0: unlimited */
+        char leak_action[STORE_KIND_MAX];       /* "disable" | "delete" | "none" */
+        char rotated_to[KEY_ID_LEN + 1];       /* successor after rotate, or "" */
+        char retires[KEY_ID_LEN + 1];          /* predecessor to retire at first use, or "" */
+        uint8_t hash[KEY_HASH_LEN];             /* keyed BLAKE2b of ID and secret */
 };
+
+/* Which keys to list or count; zero/NULL fields match everything. */
+struct key_filter {
+        const char *owner_type;
+        const char *owner_name;
+        int64_t owner_uid;      /* -1: any */
+        const char *kind;
+        int64_t unused_since;   /* keys not used (nor created) since this time */
+        int64_t expired_before; /* keys that expired before this time */
+};
+#define KEY_FILTER_ANY { .owner_uid = -1 }
 
 typedef int (*store_key_cb)(const struct key_record *k, void *userdata);
 
@@ -43,18 +63,83 @@ typedef int (*store_key_cb)(const struct key_record *k, void *userdata);
 int store_open(const char *path, struct store **ret);
 void store_close(struct store *s);
 
+/* Transactions group changes that must land together (classic --replace,
+ * rotate, a batch of uses and audit records). */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
 int store_key_insert(struct store *s, const struct key_record *k);
 int store_key_get(struct store *s, const char *id, struct key_record *ret);
-/* Every key, or with owner_name set only the keys of that user account
- * (name and uid must both match). Stops early when cb returns < 0. */
-int store_key_list(struct store *s, const char *owner_name, uint32_t owner_uid, store_key_cb cb, void *userdata);
-int store_key_count(struct store *s, const char *owner_name, uint32_t owner_uid, uint64_t *ret);
+/* Writes every mutable field of k (state, locked, expiry, rotation, ...). */
+int store_key_update(struct store *s, const struct key_record *k);
+int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata);
+int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret);
 int store_key_set_state(struct store *s, const char *id, const char *state);
 int store_key_delete(struct store *s, const char *id);
-/* Records a successful use: time, source and PAM service, count + 1. */
-int store_key_record_use(struct store *s, const char *id, int64_t when, const char *rhost, const char *service);
+/* Adds n uses with the last one's time, source and PAM service. */
+int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
+                       const char *service);
+
+/* Service IDs: named non-human identities. */
+struct sid_record {
+        char name[PROTO_SID_NAME_MAX + 1];
+        char description[PROTO_DESCRIPTION_MAX + 1];
+        char unix_user[PROTO_USER_MAX + 1]; /* "" when it acts as no local account */
+        int64_t unix_uid;                   /* -1 when none */
+        bool locked;
+        int64_t created_at;
+        char created_by[PROTO_USER_MAX + 1];
+};
+typedef int (*store_sid_cb)(const struct sid_record *r, void *userdata);
+
+int store_sid_insert(struct store *s, const struct sid_record *r);
+int store_sid_get(struct store *s, const char *name, struct sid_record *ret);
+int store_sid_update(struct store *s, const struct sid_record *r);
+int store_sid_delete(struct store *s, const char *name);
+int store_sid_list(struct store *s, store_sid_cb cb, void *userdata);
+
+/* The audit log: append-only, each record chained to the previous one by
+ * hash (computed by the caller, audit.c). */
+#define AUDIT_HASH_LEN 32
+struct audit_record {
+        uint64_t seq;
+        int64_t time;
+        char event[33];  /* "auth", "control", "leak", "purge", "prune" */
+        char result[33]; /* verdict or status name */
+        char key_id[KEY_ID_LEN + 1];
+        char identity[PROTO_IDENTITY_MAX + 1];
+        char user[PROTO_USER_MAX + 1];
+        char service[PROTO_SERVICE_MAX + 1];
+        char rhost[PROTO_RHOST_MAX + 1];
+        char tty[PROTO_TTY_MAX + 1];
+        uint32_t peer_uid;
+        uint32_t peer_pid;
+        char caller[PROTO_USER_MAX + 1];
+        char action[33];
+        char detail[PROTO_MESSAGE_MAX + 1];
+        uint8_t prev_hash[AUDIT_HASH_LEN];
+        uint8_t hash[AUDIT_HASH_LEN];
+};
+struct audit_filter {
+        const char *key_id;
+        const char *identity;
+        int64_t since;
+};
+typedef int (*store_audit_cb)(const struct audit_record *r, void *userdata);
+
+int store_audit_append(struct store *s, const struct audit_record *r);
+/* The newest record's seq and hash; seq 0 and a zero hash when empty. */
+int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
+/* The oldest record's seq and hash; -ENOENT when empty. */
+int store_audit_first(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
+/* Records matching f (NULL: all) in sequence order. */
+int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_cb cb, void *userdata);
+/* Deletes the oldest records, up to the first one at or after before (never
+ * the newest); *ret_deleted says how many. */
+int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 #endif

@@ -1,13 +1,14 @@
-/* store_sqlite.c - the key store in one SQLite file (interface in store.h).
+/* store_sqlite.c - the key store in one SQLite file (interface in store.h):
+ * opening, migrations, transactions and the keys table.
  *
- * WAL with synchronous=NORMAL: a commit does not fsync, so recording a use on
- * every authentication costs no disk sync; a power loss can drop the last
- * uses (never a key change, which the caller's reply follows). */
-#include "store.h"
+ * WAL with synchronous=NORMAL: a commit does not fsync. The daemon batches
+ * uses and audit records (usage.c, audit.c), so the login path never waits
+ * for the disk; a power loss can drop the last committed batches, never
+ * corrupt the file. */
+#include "store_sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,63 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
-
-enum stmt_id {
-        ST_INSERT,
-        ST_GET,
-        ST_LIST,
-        ST_COUNT,
-        ST_SET_STATE,
-        ST_DELETE,
-        ST_RECORD_USE,
-        _ST_MAX
-};
-
-#define KEY_COLUMNS                                                                                   \
-        "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, " \
-        "created_by, last_used_at, last_used_from, last_used_service, use_count"
-
-static const char *const stmt_sql[_ST_MAX] = {
-        [ST_INSERT] = "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
-        [ST_GET] = "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?1",
-        [ST_LIST] = "SELECT " KEY_COLUMNS " FROM keys WHERE ?1 IS NULL OR "
-                    "(owner_type = 'user' AND owner_name = ?1 AND owner_uid = ?2) ORDER BY created_at, id",
-        [ST_COUNT] = "SELECT count(*) FROM keys WHERE ?1 IS NULL OR "
-                     "(owner_type = 'user' AND owner_name = ?1 AND owner_uid = ?2)",
-        [ST_SET_STATE] = "UPDATE keys SET state = ?2 WHERE id = ?1",
-        [ST_DELETE] = "DELETE FROM keys WHERE id = ?1",
-        [ST_RECORD_USE] = "UPDATE keys SET last_used_at = ?2, last_used_from = ?3, last_used_service = ?4, "
-                          "use_count = use_count + 1 WHERE id = ?1",
-};
-
-/* Schema migrations: entry N brings user_version N to N + 1. Never edit a
- * released entry; append. Columns for the key model to come (expiry, service
- * IDs) are added by later entries. */
-static const char *const migrations[] = {
-        "CREATE TABLE keys ("
-        "  id TEXT PRIMARY KEY NOT NULL,"
-        "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
-        "  kind TEXT NOT NULL DEFAULT 'user',"
-        "  owner_type TEXT NOT NULL,"
-        "  owner_name TEXT NOT NULL,"
-        "  owner_uid INTEGER,"
-        "  name TEXT NOT NULL DEFAULT '',"
-        "  description TEXT NOT NULL DEFAULT '',"
-        "  state TEXT NOT NULL DEFAULT 'active',"
-        "  created_at INTEGER NOT NULL,"
-        "  created_by TEXT NOT NULL,"
-        "  last_used_at INTEGER NOT NULL DEFAULT 0,"
-        "  last_used_from TEXT NOT NULL DEFAULT '',"
-        "  last_used_service TEXT NOT NULL DEFAULT '',"
-        "  use_count INTEGER NOT NULL DEFAULT 0"
-        ") STRICT;"
-        "CREATE INDEX keys_owner ON keys (owner_type, owner_name);",
-};
-
-struct store {
-        sqlite3 *db;
-        sqlite3_stmt *stmt[_ST_MAX];
-};
+#include "store_schema.h"
 
 static int exec_sql(sqlite3 *db, const char *sql)
 {
@@ -101,22 +46,21 @@ static int read_user_version(sqlite3 *db, int *ret)
 
 static int migrate(sqlite3 *db)
 {
-        const int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
         int version;
         char sql[64];
 
         if (read_user_version(db, &version) < 0)
                 return -EIO;
-        if (version > target) {
+        if (version > STORE_SCHEMA_VERSION) {
                 log_error("store: database schema %d is newer than this apikeyd (%d); refusing to open", version,
-                          target);
+                          STORE_SCHEMA_VERSION);
                 return -EPROTONOSUPPORT;
         }
-        for (; version < target; version++) {
+        for (; version < STORE_SCHEMA_VERSION; version++) {
                 if (exec_sql(db, "BEGIN IMMEDIATE") < 0)
                         return -EIO;
                 snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
-                if (exec_sql(db, migrations[version]) < 0 || exec_sql(db, sql) < 0) {
+                if (exec_sql(db, store_migrations[version]) < 0 || exec_sql(db, sql) < 0) {
                         exec_sql(db, "ROLLBACK");
                         return -EIO;
                 }
@@ -171,12 +115,6 @@ int store_open(const char *path, struct store **ret)
                             "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF");
         if (r == 0)
                 r = migrate(s->db);
-        for (int i = 0; r == 0 && i < _ST_MAX; i++)
-                if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL) !=
-                    SQLITE_OK) {
-                        log_error("store: %s", sqlite3_errmsg(s->db));
-                        r = -EIO;
-                }
         if (r < 0) {
                 store_close(s);
                 return r;
@@ -195,178 +133,67 @@ void store_close(struct store *s)
         free(s);
 }
 
-/* Borrows a cached statement, reset and unbound. */
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+int store_begin(struct store *s)
 {
+        return exec_sql(s->db, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+        return exec_sql(s->db, "COMMIT");
+}
+
+void store_rollback(struct store *s)
+{
+        if (!sqlite3_get_autocommit(s->db))
+                exec_sql(s->db, "ROLLBACK");
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, const char *sql)
+{
+        if (!s->stmt[id] &&
+            sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                return NULL;
+        }
         sqlite3_reset(s->stmt[id]);
         sqlite3_clear_bindings(s->stmt[id]);
         return s->stmt[id];
 }
 
-static void copy_text(sqlite3_stmt *st, int col, char *out, size_t outsz)
+void store_copy_text(sqlite3_stmt *st, int col, char *out, size_t outsz)
 {
         const unsigned char *t = sqlite3_column_text(st, col);
 
         snprintf(out, outsz, "%s", t ? (const char *)t : "");
 }
 
-static int row_to_record(sqlite3_stmt *st, struct key_record *k)
+void store_bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
 {
-        memset(k, 0, sizeof(*k));
-        if (sqlite3_column_bytes(st, 1) != KEY_HASH_LEN)
-                return -EIO;
-        copy_text(st, 0, k->id, sizeof(k->id));
-        memcpy(k->hash, sqlite3_column_blob(st, 1), KEY_HASH_LEN);
-        copy_text(st, 2, k->kind, sizeof(k->kind));
-        copy_text(st, 3, k->owner_type, sizeof(k->owner_type));
-        copy_text(st, 4, k->owner_name, sizeof(k->owner_name));
-        k->owner_uid = (uint32_t)sqlite3_column_int64(st, 5);
-        copy_text(st, 6, k->name, sizeof(k->name));
-        copy_text(st, 7, k->description, sizeof(k->description));
-        copy_text(st, 8, k->state, sizeof(k->state));
-        k->created_at = sqlite3_column_int64(st, 9);
-        copy_text(st, 10, k->created_by, sizeof(k->created_by));
-        k->last_used_at = sqlite3_column_int64(st, 11);
-        copy_text(st, 12, k->last_used_from, sizeof(k->last_used_from));
-        copy_text(st, 13, k->last_used_service, sizeof(k->last_used_service));
-        k->use_count = (uint64_t)sqlite3_column_int64(st, 14);
-        return 0;
+        if (s)
+                sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, col);
 }
 
-static int step_done(struct store *s, sqlite3_stmt *st)
+int store_step_done(struct store *s, sqlite3_stmt *st)
 {
         int rc = sqlite3_step(st);
 
         sqlite3_reset(st);
         if (rc == SQLITE_DONE)
                 return 0;
-        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
                 return -EEXIST;
         log_error("store: %s", sqlite3_errmsg(s->db));
         return -EIO;
 }
 
-int store_key_insert(struct store *s, const struct key_record *k)
+int store_change_one(struct store *s, sqlite3_stmt *st)
 {
-        sqlite3_stmt *st = stmt(s, ST_INSERT);
-
-        sqlite3_bind_text(st, 1, k->id, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 2, k->hash, KEY_HASH_LEN, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, k->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, k->owner_type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, k->owner_name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, k->owner_uid);
-        sqlite3_bind_text(st, 7, k->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, k->description, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, k->state, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, k->created_at);
-        sqlite3_bind_text(st, 11, k->created_by, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 12, k->last_used_at);
-        sqlite3_bind_text(st, 13, k->last_used_from, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 14, k->last_used_service, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 15, (sqlite3_int64)k->use_count);
-        return step_done(s, st);
-}
-
-int store_key_get(struct store *s, const char *id, struct key_record *ret)
-{
-        sqlite3_stmt *st = stmt(s, ST_GET);
-        int rc, r;
-
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                r = row_to_record(st, ret);
-        else if (rc == SQLITE_DONE)
-                r = -ENOENT;
-        else {
-                log_error("store: %s", sqlite3_errmsg(s->db));
-                r = -EIO;
-        }
-        sqlite3_reset(st);
-        return r;
-}
-
-static void bind_owner(sqlite3_stmt *st, const char *owner_name, uint32_t owner_uid)
-{
-        if (owner_name)
-                sqlite3_bind_text(st, 1, owner_name, -1, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(st, 1);
-        sqlite3_bind_int64(st, 2, owner_uid);
-}
-
-int store_key_list(struct store *s, const char *owner_name, uint32_t owner_uid, store_key_cb cb, void *userdata)
-{
-        sqlite3_stmt *st = stmt(s, ST_LIST);
-        struct key_record k;
-        int rc, r = 0;
-
-        bind_owner(st, owner_name, owner_uid);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = row_to_record(st, &k);
-                if (r == 0)
-                        r = cb(&k, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE) {
-                log_error("store: %s", sqlite3_errmsg(s->db));
-                r = -EIO;
-        }
-        sqlite3_reset(st);
-        return r;
-}
-
-int store_key_count(struct store *s, const char *owner_name, uint32_t owner_uid, uint64_t *ret)
-{
-        sqlite3_stmt *st = stmt(s, ST_COUNT);
-        int r = -EIO;
-
-        bind_owner(st, owner_name, owner_uid);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                *ret = (uint64_t)sqlite3_column_int64(st, 0);
-                r = 0;
-        } else
-                log_error("store: %s", sqlite3_errmsg(s->db));
-        sqlite3_reset(st);
-        return r;
-}
-
-/* Runs a one-row UPDATE/DELETE by key ID: -ENOENT when no row matched. */
-static int change_one(struct store *s, sqlite3_stmt *st)
-{
-        int r = step_done(s, st);
+        int r = store_step_done(s, st);
 
         if (r == 0 && sqlite3_changes(s->db) != 1)
                 return -ENOENT;
         return r;
-}
-
-int store_key_set_state(struct store *s, const char *id, const char *state)
-{
-        sqlite3_stmt *st = stmt(s, ST_SET_STATE);
-
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-        return change_one(s, st);
-}
-
-int store_key_delete(struct store *s, const char *id)
-{
-        sqlite3_stmt *st = stmt(s, ST_DELETE);
-
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        return change_one(s, st);
-}
-
-int store_key_record_use(struct store *s, const char *id, int64_t when, const char *rhost, const char *service)
-{
-        sqlite3_stmt *st = stmt(s, ST_RECORD_USE);
-
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, when);
-        sqlite3_bind_text(st, 3, rhost ? rhost : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, service ? service : "", -1, SQLITE_STATIC);
-        return change_one(s, st);
 }

@@ -39,6 +39,30 @@ static const struct tag_spec tag_specs[_TAG_MAX] = {
         [TAG_CALLER] = { KIND_STR, PROTO_USER_MAX },
         [TAG_IS_ADMIN] = { KIND_U32, 4 },
         [TAG_LAST_USED_SERVICE] = { KIND_STR, PROTO_SERVICE_MAX },
+        [TAG_EXPIRES_AT] = { KIND_U64, 8 },
+        [TAG_LOCKED] = { KIND_U32, 4 },
+        [TAG_SERVICES] = { KIND_STR, PROTO_SERVICES_MAX },
+        [TAG_SOURCES] = { KIND_STR, PROTO_SOURCES_MAX },
+        [TAG_MAX_USES] = { KIND_U64, 8 },
+        [TAG_LEAK_ACTION] = { KIND_STR, 16 },
+        [TAG_SERVICE_ID] = { KIND_STR, PROTO_SID_NAME_MAX },
+        [TAG_UNIX_USER] = { KIND_STR, PROTO_USER_MAX },
+        [TAG_GRACE] = { KIND_U64, 8 },
+        [TAG_SINCE] = { KIND_U64, 8 },
+        [TAG_INACTIVE] = { KIND_U64, 8 },
+        [TAG_ROTATED_TO] = { KIND_STR, KEY_ID_LEN },
+        [TAG_SEQ] = { KIND_U64, 8 },
+        [TAG_TIME] = { KIND_U64, 8 },
+        [TAG_EVENT] = { KIND_STR, 32 },
+        [TAG_RESULT] = { KIND_STR, 32 },
+        [TAG_DETAIL] = { KIND_STR, PROTO_MESSAGE_MAX },
+        [TAG_PEER_UID] = { KIND_U32, 4 },
+        [TAG_PEER_PID] = { KIND_U32, 4 },
+        [TAG_ACTION] = { KIND_STR, 32 },
+        [TAG_FILTER_USER] = { KIND_STR, PROTO_USER_MAX },
+        [TAG_UNIX_UID] = { KIND_U32, 4 },
+        [TAG_PREV_HASH] = { KIND_STR, 64 },
+        [TAG_MAX_LIFETIME] = { KIND_U64, 8 },
 };
 
 #define BIT(t) (UINT64_C(1) << (t))
@@ -58,20 +82,43 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                 .required = BIT(TAG_VERDICT),
         },
         [MSG_CTL_REQUEST] = {
-                .allowed = BIT(TAG_COMMAND) | BIT(TAG_KEY_ID) | BIT(TAG_NAME) | BIT(TAG_DESCRIPTION) | BIT(TAG_FLAGS),
+                .allowed = BIT(TAG_COMMAND) | BIT(TAG_KEY_ID) | BIT(TAG_NAME) | BIT(TAG_DESCRIPTION) | BIT(TAG_FLAGS) |
+                           BIT(TAG_EXPIRES_AT) | BIT(TAG_SERVICES) | BIT(TAG_SOURCES) | BIT(TAG_MAX_USES) |
+                           BIT(TAG_LEAK_ACTION) | BIT(TAG_SERVICE_ID) | BIT(TAG_UNIX_USER) | BIT(TAG_GRACE) |
+                           BIT(TAG_SINCE) | BIT(TAG_INACTIVE) | BIT(TAG_FILTER_USER) | BIT(TAG_IDENTITY) |
+                           BIT(TAG_KEY),
                 .required = BIT(TAG_COMMAND),
         },
         [MSG_CTL_REPLY] = {
                 .allowed = BIT(TAG_STATUS) | BIT(TAG_MESSAGE) | BIT(TAG_KEY_ID) | BIT(TAG_KEY) |
                            BIT(TAG_VERSION) | BIT(TAG_KEY_COUNT) | BIT(TAG_UPTIME) | BIT(TAG_CALLER) |
-                           BIT(TAG_IS_ADMIN),
+                           BIT(TAG_IS_ADMIN) | BIT(TAG_STATE) | BIT(TAG_RESULT) | BIT(TAG_SEQ) |
+                           BIT(TAG_MAX_LIFETIME) | BIT(TAG_ROTATED_TO),
                 .required = BIT(TAG_STATUS),
+        },
+        [MSG_SID_INFO] = {
+                .allowed = BIT(TAG_SERVICE_ID) | BIT(TAG_DESCRIPTION) | BIT(TAG_UNIX_USER) | BIT(TAG_UNIX_UID) |
+                           BIT(TAG_LOCKED) | BIT(TAG_CREATED_AT) | BIT(TAG_CREATED_BY) | BIT(TAG_KEY_COUNT),
+                .required = BIT(TAG_SERVICE_ID),
+        },
+        [MSG_AUDIT_RECORD] = {
+                .allowed = BIT(TAG_SEQ) | BIT(TAG_TIME) | BIT(TAG_EVENT) | BIT(TAG_RESULT) | BIT(TAG_KEY_ID) |
+                           BIT(TAG_IDENTITY) | BIT(TAG_USER) | BIT(TAG_SERVICE) | BIT(TAG_RHOST) | BIT(TAG_TTY) |
+                           BIT(TAG_PEER_UID) | BIT(TAG_PEER_PID) | BIT(TAG_CALLER) | BIT(TAG_ACTION) |
+                           BIT(TAG_DETAIL) | BIT(TAG_PREV_HASH),
+                .required = BIT(TAG_SEQ) | BIT(TAG_TIME) | BIT(TAG_EVENT) | BIT(TAG_RESULT),
+        },
+        [MSG_LEAK_REPORT] = {
+                .allowed = BIT(TAG_KEY) | BIT(TAG_SERVICE) | BIT(TAG_RHOST) | BIT(TAG_TTY),
+                .required = BIT(TAG_KEY),
         },
         [MSG_KEY_INFO] = {
                 .allowed = BIT(TAG_KEY_ID) | BIT(TAG_KIND) | BIT(TAG_IDENTITY) | BIT(TAG_OWNER_UID) |
                            BIT(TAG_OWNER_NAME) | BIT(TAG_NAME) | BIT(TAG_DESCRIPTION) | BIT(TAG_STATE) |
                            BIT(TAG_CREATED_AT) | BIT(TAG_CREATED_BY) | BIT(TAG_LAST_USED_AT) |
-                           BIT(TAG_LAST_USED_FROM) | BIT(TAG_LAST_USED_SERVICE) | BIT(TAG_USE_COUNT),
+                           BIT(TAG_LAST_USED_FROM) | BIT(TAG_LAST_USED_SERVICE) | BIT(TAG_USE_COUNT) |
+                           BIT(TAG_EXPIRES_AT) | BIT(TAG_LOCKED) | BIT(TAG_SERVICES) | BIT(TAG_SOURCES) |
+                           BIT(TAG_MAX_USES) | BIT(TAG_LEAK_ACTION) | BIT(TAG_ROTATED_TO),
                 .required = BIT(TAG_KEY_ID) | BIT(TAG_IDENTITY) | BIT(TAG_STATE),
         },
 };
@@ -125,11 +172,29 @@ static const char *const status_names[_STATUS_MAX] = {
         [STATUS_EXISTS] = "exists",
         [STATUS_LIMIT] = "limit_reached",
         [STATUS_INTERNAL] = "internal_error",
+        [STATUS_LOCKED] = "locked",
 };
 
 static const char *const command_names[_CTL_MAX] = {
-        [CTL_CREATE] = "create", [CTL_LIST] = "list",     [CTL_SHOW] = "show",     [CTL_DISABLE] = "disable",
-        [CTL_ENABLE] = "enable", [CTL_DELETE] = "delete", [CTL_STATUS] = "status",
+        [CTL_CREATE] = "create",
+        [CTL_LIST] = "list",
+        [CTL_SHOW] = "show",
+        [CTL_DISABLE] = "disable",
+        [CTL_ENABLE] = "enable",
+        [CTL_DELETE] = "delete",
+        [CTL_STATUS] = "status",
+        [CTL_LOCK] = "lock",
+        [CTL_UNLOCK] = "unlock",
+        [CTL_ROTATE] = "rotate",
+        [CTL_SID_CREATE] = "service-id create",
+        [CTL_SID_LIST] = "service-id list",
+        [CTL_SID_SHOW] = "service-id show",
+        [CTL_SID_UPDATE] = "service-id update",
+        [CTL_SID_DELETE] = "service-id delete",
+        [CTL_SID_LOCK] = "service-id lock",
+        [CTL_SID_UNLOCK] = "service-id unlock",
+        [CTL_AUDIT] = "audit",
+        [CTL_LEAK] = "leak",
 };
 
 const char *verdict_to_string(unsigned v)

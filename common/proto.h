@@ -17,6 +17,9 @@ enum msg_type {
         MSG_CTL_REQUEST = 3,  /* CLI -> daemon, control socket */
         MSG_CTL_REPLY = 4,    /* daemon -> CLI, always the last message */
         MSG_KEY_INFO = 5,     /* daemon -> CLI, one per key, before the reply */
+        MSG_SID_INFO = 6,     /* daemon -> CLI, one per service ID, before the reply */
+        MSG_AUDIT_RECORD = 7, /* daemon -> CLI, one per audit record; also the hashed form */
+        MSG_LEAK_REPORT = 8,  /* module -> daemon, auth socket: a key typed as a user name */
         _MSG_TYPE_MAX
 };
 
@@ -52,8 +55,33 @@ enum tag {
         TAG_CALLER = 27,
         TAG_IS_ADMIN = 28,
         TAG_LAST_USED_SERVICE = 29,
+        TAG_EXPIRES_AT = 30,  /* u64 unix time, 0: never */
+        TAG_LOCKED = 31,      /* u32 0/1 */
+        TAG_SERVICES = 32,    /* comma-separated PAM service names; empty: any */
+        TAG_SOURCES = 33,     /* comma-separated CIDRs; empty: any */
+        TAG_MAX_USES = 34,    /* u64, 0: unlimited */
+        TAG_LEAK_ACTION = 35, /* "disable" | "delete" | "none" */
+        TAG_SERVICE_ID = 36,  /* service ID name */
+        TAG_UNIX_USER = 37,   /* local account a service ID acts as */
+        TAG_GRACE = 38,       /* u64 seconds */
+        TAG_SINCE = 39,       /* u64 unix time */
+        TAG_INACTIVE = 40,    /* u64 seconds */
+        TAG_ROTATED_TO = 41,  /* key ID of the successor */
+        TAG_SEQ = 42,         /* u64 audit sequence number */
+        TAG_TIME = 43,        /* u64 unix time */
+        TAG_EVENT = 44,       /* audit event: "auth", "control", "purge", ... */
+        TAG_RESULT = 45,      /* verdict or status name, or what was done */
+        TAG_DETAIL = 46,
+        TAG_PEER_UID = 47,    /* u32 */
+        TAG_PEER_PID = 48,    /* u32 */
+        TAG_ACTION = 49,      /* control command name */
+        TAG_FILTER_USER = 50, /* list --user */
+        TAG_UNIX_UID = 51,    /* u32 */
+        TAG_PREV_HASH = 52,   /* hex of the previous audit record's hash */
+        TAG_MAX_LIFETIME = 53, /* u64 seconds, 0: none */
         _TAG_MAX
 };
+_Static_assert(_TAG_MAX <= 64, "tags are kept in 64-bit masks (proto.c)");
 
 /* Field bounds. PAM items are bounded here and checked again by the daemon. */
 #define PROTO_USER_MAX 256
@@ -64,6 +92,10 @@ enum tag {
 #define PROTO_DESCRIPTION_MAX 256
 #define PROTO_MESSAGE_MAX 512
 #define PROTO_IDENTITY_MAX 300
+#define PROTO_SERVICES_MAX 512
+#define PROTO_SOURCES_MAX 1024
+#define PROTO_SERVICE_NAME_MAX 64 /* one PAM service name in a restriction */
+#define PROTO_SID_NAME_MAX 64
 
 /* The daemon's verdict on an authentication; the module maps it to a PAM code
  * in one table. Never raw PAM numbers on the wire. */
@@ -93,10 +125,29 @@ enum ctl_command {
         CTL_ENABLE = 5,
         CTL_DELETE = 6,
         CTL_STATUS = 7,
+        CTL_LOCK = 8,
+        CTL_UNLOCK = 9,
+        CTL_ROTATE = 10,
+        CTL_SID_CREATE = 11,
+        CTL_SID_LIST = 12,
+        CTL_SID_SHOW = 13,
+        CTL_SID_UPDATE = 14,
+        CTL_SID_DELETE = 15,
+        CTL_SID_LOCK = 16,
+        CTL_SID_UNLOCK = 17,
+        CTL_AUDIT = 18,
+        CTL_LEAK = 19, /* scan: a key found somewhere; state, and the leak action with CTL_FLAG_APPLY */
         _CTL_MAX
 };
 
-#define CTL_FLAG_ALL 0x1u /* list: every key (admins only) */
+#define CTL_FLAG_ALL 0x1u             /* list: every key (admins only) */
+#define CTL_FLAG_CLASSIC 0x2u         /* create: a classic key */
+#define CTL_FLAG_REPLACE 0x4u         /* create --classic: replace the existing one atomically */
+#define CTL_FLAG_FORCE 0x8u           /* service-id delete: also its keys */
+#define CTL_FLAG_UNTIL_FIRST_USE 0x10u /* rotate: old key works until the new one is first used */
+#define CTL_FLAG_VERIFY 0x20u         /* audit: verify the hash chain */
+#define CTL_FLAG_APPLY 0x40u          /* leak: apply the key's leak action */
+#define CTL_FLAGS_KNOWN 0x7fu
 
 enum ctl_status {
         STATUS_OK = 0,
@@ -106,6 +157,7 @@ enum ctl_status {
         STATUS_EXISTS = 4,
         STATUS_LIMIT = 5,
         STATUS_INTERNAL = 6,
+        STATUS_LOCKED = 7, /* the key or service ID is locked */
         _STATUS_MAX
 };
 

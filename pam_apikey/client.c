@@ -104,12 +104,22 @@ static int exchange(const struct apikey_ctx *c, const struct wire_buf *req, stru
         return r;
 }
 
-int apikey_ask_daemon(const struct apikey_ctx *c, const char *key, struct apikey_reply *ret)
+static int build_leak_report(const struct apikey_ctx *c, const char *key, struct wire_buf *req)
+{
+        wire_init(req, MSG_LEAK_REPORT);
+        wire_put_str(req, TAG_SERVICE, c->service);
+        wire_put_str(req, TAG_RHOST, c->rhost);
+        wire_put_str(req, TAG_TTY, c->tty);
+        wire_put_str(req, TAG_KEY, key);
+        return wire_finish(req);
+}
+
+int apikey_ask_daemon(const struct apikey_ctx *c, const char *key, bool leaked, struct apikey_reply *ret)
 {
         struct wire_buf req;
         int r;
 
-        if (build_request(c, key, &req) < 0) {
+        if ((leaked ? build_leak_report(c, key, &req) : build_request(c, key, &req)) < 0) {
                 /* The items were checked against the protocol bounds already. */
                 pam_syslog(c->pamh, LOG_ERR, "cannot encode the request for user %s", c->user);
                 r = PAM_AUTH_ERR;

@@ -50,6 +50,23 @@ static void forget_success(pam_handle_t *pamh)
                 (void)pam_putenv(pamh, "APIKEY_IDENTITY");
 }
 
+static int get_items(struct apikey_ctx *c);
+
+/* Someone typed a key at the login prompt: it is in logs now. Tell apikeyd,
+ * which applies the key's leak action if it is a real key; the login fails.
+ * The user name is never logged. */
+static int tripwire(struct apikey_ctx *c)
+{
+        struct apikey_reply reply = { 0 };
+        const char *key = c->user;
+
+        c->user = "";
+        pam_syslog(c->pamh, LOG_WARNING, "user name looks like an API key; reporting it to apikeyd as leaked");
+        if (get_items(c) == PAM_SUCCESS)
+                (void)apikey_ask_daemon(c, key, true, &reply);
+        return PAM_AUTH_ERR;
+}
+
 static int get_user(struct apikey_ctx *c)
 {
         int r = pam_get_user(c->pamh, &c->user, NULL);
@@ -58,12 +75,8 @@ static int get_user(struct apikey_ctx *c)
                 return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
         if (!c->user || c->user[0] == '\0')
                 return PAM_USER_UNKNOWN;
-        /* Someone typed the key at the login prompt: it must go nowhere, not
-         * even into the log. */
-        if (key_looks_valid(c->user, strnlen(c->user, KEY_MAX_INPUT + 1))) {
-                pam_syslog(c->pamh, LOG_WARNING, "user name looks like an API key");
-                return PAM_AUTH_ERR;
-        }
+        if (key_looks_valid(c->user, strnlen(c->user, KEY_MAX_INPUT + 1)))
+                return tripwire(c);
         if (!text_fits(c->user, PROTO_USER_MAX)) {
                 pam_syslog(c->pamh, LOG_ERR, "user name is longer than %d bytes or has control characters",
                            PROTO_USER_MAX);
@@ -222,7 +235,7 @@ APIKEY_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, c
         if (r == PAM_SUCCESS)
                 r = check_key_format(&c, key);
         if (r == PAM_SUCCESS)
-                r = apikey_ask_daemon(&c, key, &reply);
+                r = apikey_ask_daemon(&c, key, false, &reply);
         if (r == PAM_SUCCESS)
                 r = apply_verdict(&c, &reply);
         return r;

@@ -65,9 +65,11 @@ struct apikey_reply {
 /* args.c: fills o from the module arguments; logs and ignores bad ones. */
 void apikey_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct apikey_opts *o);
 
-/* client.c: one request/reply exchange with apikeyd. Returns PAM_SUCCESS when
- * *ret holds the daemon's verdict, else the PAM code to return. */
-int apikey_ask_daemon(const struct apikey_ctx *c, const char *key, struct apikey_reply *ret);
+/* client.c: one request/reply exchange with apikeyd: an authentication, or
+ * (leaked) a report of a key typed where it does not belong. Returns
+ * PAM_SUCCESS when *ret holds the daemon's verdict, else the PAM code to
+ * return. */
+int apikey_ask_daemon(const struct apikey_ctx *c, const char *key, bool leaked, struct apikey_reply *ret);
 
 /* verdict.c: the one table from daemon verdicts to PAM codes. */
 int verdict_to_pam(uint32_t verdict);

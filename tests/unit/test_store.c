@@ -47,6 +47,8 @@ static void test_crud(const char *path)
         struct key_record a = make_record("aaaaaaaaaaaa", "alice", 1001);
         struct key_record b = make_record("bbbbbbbbbbbb", "bob", 1002);
         struct key_record got;
+        struct key_filter alice_f = { .owner_type = "user", .owner_name = "alice", .owner_uid = 1001 };
+        struct key_filter bob_f = { .owner_type = "user", .owner_name = "bob", .owner_uid = 1002 };
         struct stat st;
         uint64_t n = 0;
         int listed = 0;
@@ -62,25 +64,27 @@ static void test_crud(const char *path)
                       memcmp(got.hash, a.hash, KEY_HASH_LEN) == 0,
               "get returns every stored field");
         CHECK(store_key_get(s, "zzzzzzzzzzzz", &got) == -ENOENT, "unknown ID gives -ENOENT");
-        CHECK(store_key_list(s, "alice", 1001, count_cb, &listed) == 0 && listed == 1, "list alice's keys: 1");
+        CHECK(store_key_list(s, &alice_f, count_cb, &listed) == 0 && listed == 1, "list alice's keys: 1");
         listed = 0;
-        CHECK(store_key_list(s, "alice", 1002, count_cb, &listed) == 0 && listed == 0,
+        alice_f.owner_uid = 1002;
+        CHECK(store_key_list(s, &alice_f, count_cb, &listed) == 0 && listed == 0,
               "list with a different uid for the name: 0 (recycled uid inherits nothing)");
         listed = 0;
-        CHECK(store_key_list(s, NULL, 0, count_cb, &listed) == 0 && listed == 2, "list all: 2");
-        CHECK(store_key_list(s, NULL, 0, stop_cb, NULL) == -ECANCELED, "a callback error stops the listing");
-        CHECK(store_key_count(s, NULL, 0, &n) == 0 && n == 2, "count all: 2");
-        CHECK(store_key_count(s, "bob", 1002, &n) == 0 && n == 1, "count bob's: 1");
+        CHECK(store_key_list(s, NULL, count_cb, &listed) == 0 && listed == 2, "list all: 2");
+        CHECK(store_key_list(s, NULL, stop_cb, NULL) == -ECANCELED, "a callback error stops the listing");
+        CHECK(store_key_count(s, NULL, &n) == 0 && n == 2, "count all: 2");
+        CHECK(store_key_count(s, &bob_f, &n) == 0 && n == 1, "count bob's: 1");
         CHECK(store_key_set_state(s, "aaaaaaaaaaaa", "disabled") == 0 && store_key_get(s, "aaaaaaaaaaaa", &got) == 0 &&
                       strcmp(got.state, "disabled") == 0,
               "set state to disabled");
         CHECK(store_key_set_state(s, "zzzzzzzzzzzz", "disabled") == -ENOENT, "set state of unknown ID: -ENOENT");
-        CHECK(store_key_record_use(s, "bbbbbbbbbbbb", 2000, "192.0.2.1", "sshd") == 0 &&
-                      store_key_record_use(s, "bbbbbbbbbbbb", 3000, NULL, "sudo") == 0,
-              "record two uses");
-        CHECK(store_key_get(s, "bbbbbbbbbbbb", &got) == 0 && got.use_count == 2 && got.last_used_at == 3000 &&
+        CHECK(store_key_add_uses(s, "bbbbbbbbbbbb", 1, 2000, "192.0.2.1", "sshd") == 0 &&
+                      store_key_add_uses(s, "bbbbbbbbbbbb", 2, 3000, NULL, "sudo") == 0,
+              "record a use, then a batch of two");
+        CHECK(store_key_get(s, "bbbbbbbbbbbb", &got) == 0 && got.use_count == 3 && got.last_used_at == 3000 &&
                       strcmp(got.last_used_service, "sudo") == 0 && got.last_used_from[0] == '\0',
               "uses counted, last use recorded");
+        CHECK(store_key_add_uses(s, "zzzzzzzzzzzz", 1, 1, NULL, NULL) == -ENOENT, "uses of an unknown key: -ENOENT");
         CHECK(store_key_delete(s, "aaaaaaaaaaaa") == 0, "delete");
         CHECK(store_key_delete(s, "aaaaaaaaaaaa") == -ENOENT, "delete again: -ENOENT");
         CHECK(store_key_get(s, "aaaaaaaaaaaa", &got) == -ENOENT, "deleted key is gone");
@@ -88,7 +92,7 @@ static void test_crud(const char *path)
 
         s = NULL;
         CHECK(store_open(path, &s) == 0, "reopen an existing store");
-        CHECK(s && store_key_get(s, "bbbbbbbbbbbb", &got) == 0 && got.use_count == 2, "data survives reopen");
+        CHECK(s && store_key_get(s, "bbbbbbbbbbbb", &got) == 0 && got.use_count == 3, "data survives reopen");
         store_close(s);
 }
 
@@ -147,6 +151,156 @@ static void test_hashkey(const char *dir)
         hashkey_wipe(&hk2);
 }
 
+static void test_key_model(const char *path)
+{
+        struct store *s = NULL;
+        struct key_record c1 = make_record("cccccccccccc", "carol", 1003), c2 = make_record("dddddddddddd", "carol", 1003);
+        struct key_record got;
+        struct key_filter f = KEY_FILTER_ANY;
+        uint64_t n = 0;
+
+        CHECK(store_open(path, &s) == 0, "open a fresh store for the key model");
+        snprintf(c1.kind, sizeof(c1.kind), "classic");
+        snprintf(c2.kind, sizeof(c2.kind), "classic");
+        CHECK(store_key_insert(s, &c1) == 0, "insert carol's classic key");
+        CHECK(store_key_insert(s, &c2) == -EEXIST, "a second classic key for carol is refused by the store");
+        snprintf(c1.rotated_to, sizeof(c1.rotated_to), "dddddddddddd");
+        c1.expires_at = 5000;
+        c1.locked = true;
+        snprintf(c1.services, sizeof(c1.services), "sshd,sudo");
+        snprintf(c1.sources, sizeof(c1.sources), "10.0.0.0/8");
+        c1.max_uses = 7;
+        snprintf(c1.leak_action, sizeof(c1.leak_action), "delete");
+        CHECK(store_key_update(s, &c1) == 0, "update every mutable field");
+        CHECK(store_key_get(s, c1.id, &got) == 0 && got.expires_at == 5000 && got.locked &&
+                      strcmp(got.services, "sshd,sudo") == 0 && strcmp(got.sources, "10.0.0.0/8") == 0 &&
+                      got.max_uses == 7 && strcmp(got.leak_action, "delete") == 0 &&
+                      strcmp(got.rotated_to, "dddddddddddd") == 0,
+              "the update round-trips");
+        CHECK(store_key_insert(s, &c2) == 0, "a rotated classic key does not block its successor");
+        f.kind = "classic";
+        CHECK(store_key_count(s, &f, &n) == 0 && n == 2, "filter by kind");
+        f = (struct key_filter)KEY_FILTER_ANY;
+        f.expired_before = 6000;
+        CHECK(store_key_count(s, &f, &n) == 0 && n == 1, "filter keys expired before a time");
+        f = (struct key_filter)KEY_FILTER_ANY;
+        f.unused_since = 1500;
+        CHECK(store_key_count(s, &f, &n) == 0 && n == 2, "both keys unused since 1500");
+        CHECK(store_key_add_uses(s, c2.id, 1, 2000, NULL, NULL) == 0, "use one key at 2000");
+        CHECK(store_key_count(s, &f, &n) == 0 && n == 1, "now only one key is inactive");
+        store_close(s);
+}
+
+static int count_sid(const struct sid_record *r, void *userdata)
+{
+        (void)r;
+        (*(int *)userdata)++;
+        return 0;
+}
+
+static void test_service_ids(const char *path)
+{
+        struct store *s = NULL;
+        struct sid_record r = { .name = "backup", .description = "nightly", .unix_uid = -1, .created_at = 1,
+                                .created_by = "root" }, got;
+        int n = 0;
+
+        CHECK(store_open(path, &s) == 0, "open for service IDs");
+        CHECK(store_sid_insert(s, &r) == 0, "create service ID backup");
+        CHECK(store_sid_insert(s, &r) == -EEXIST, "a second one of the same name is refused");
+        snprintf(r.unix_user, sizeof(r.unix_user), "nobody");
+        r.unix_uid = 65534;
+        r.locked = true;
+        CHECK(store_sid_update(s, &r) == 0 && store_sid_get(s, "backup", &got) == 0 && got.locked &&
+                      got.unix_uid == 65534 && strcmp(got.unix_user, "nobody") == 0 &&
+                      strcmp(got.description, "nightly") == 0,
+              "update and get a service ID");
+        CHECK(store_sid_list(s, count_sid, &n) == 0 && n == 1, "list service IDs");
+        CHECK(store_sid_delete(s, "backup") == 0 && store_sid_get(s, "backup", &got) == -ENOENT, "delete it");
+        CHECK(store_sid_delete(s, "backup") == -ENOENT, "delete again: -ENOENT");
+        store_close(s);
+}
+
+static int count_audit(const struct audit_record *r, void *userdata)
+{
+        (void)r;
+        (*(int *)userdata)++;
+        return 0;
+}
+
+static void test_audit(const char *path)
+{
+        struct store *s = NULL;
+        struct audit_record a = { .event = "auth", .result = "ok", .identity = "user:alice" };
+        struct audit_filter f = { .identity = "user:alice" };
+        uint8_t hash[AUDIT_HASH_LEN];
+        uint64_t seq = 99, deleted = 0;
+        sqlite3 *db = NULL;
+        int n = 0;
+
+        CHECK(store_open(path, &s) == 0, "open for the audit log");
+        CHECK(store_audit_last(s, &seq, hash) == 0 && seq == 0, "an empty log has seq 0");
+        for (int i = 1; i <= 5; i++) {
+                a.seq = (uint64_t)i;
+                a.time = 1000 * i;
+                memset(a.hash, i, sizeof(a.hash));
+                snprintf(a.identity, sizeof(a.identity), "%s", i % 2 ? "user:alice" : "user:bob");
+                CHECK(store_audit_append(s, &a) == 0, "append record %d", i);
+        }
+        CHECK(store_audit_last(s, &seq, hash) == 0 && seq == 5 && hash[0] == 5, "the newest record is 5");
+        CHECK(store_audit_list(s, &f, count_audit, &n) == 0 && n == 3, "alice's records: 3");
+        n = 0;
+        f = (struct audit_filter){ .since = 3000 };
+        CHECK(store_audit_list(s, &f, count_audit, &n) == 0 && n == 3, "records since 3000: 3");
+        CHECK(store_audit_prune(s, 3500, &deleted) == 0 && deleted == 3, "prune before 3500 removes 3");
+        CHECK(store_audit_first(s, &seq, hash) == 0 && seq == 4, "the oldest kept is 4");
+        CHECK(store_audit_prune(s, 99999, &deleted) == 0 && deleted == 1, "pruning everything keeps the newest");
+        store_close(s);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK, "open the file behind the store's back");
+        CHECK(sqlite3_exec(db, "UPDATE audit SET result = 'forged'", NULL, NULL, NULL) != SQLITE_OK,
+              "an UPDATE of the audit table is refused (append-only)");
+        sqlite3_close(db);
+}
+
+/* A store made by apikeyd 0.1.0 (schema 1) opens, migrates and keeps its keys. */
+static void test_migration(const char *dir)
+{
+        char path[512], sql[8192];
+        struct store *s = NULL;
+        struct key_record got;
+        sqlite3 *db = NULL;
+        FILE *f = fopen("tests/fixtures/v1-keys.sql", "r");
+        size_t len = f ? fread(sql, 1, sizeof(sql) - 1, f) : 0;
+        int version = 0;
+
+        if (f)
+                fclose(f);
+        sql[len] = '\0';
+        snprintf(path, sizeof(path), "%s/v1.db", dir);
+        CHECK(len > 0 && sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+              "build a schema-1 store from tests/fixtures/v1-keys.sql");
+        sqlite3_close(db);
+        chmod(path, 0600);
+        CHECK(store_open(path, &s) == 0, "apikeyd opens the schema-1 store");
+        CHECK(s && store_key_get(s, "4ggkgwaqu1ok", &got) == 0 && strcmp(got.name, "foundation") == 0 &&
+                      strcmp(got.state, "active") == 0 && got.expires_at == 0 && !got.locked &&
+                      strcmp(got.leak_action, "disable") == 0 && got.services[0] == '\0',
+              "a foundation key keeps its fields and gets the new defaults");
+        CHECK(s && store_key_get(s, "4fr2oqlvgs0x", &got) == 0 && strcmp(got.state, "disabled") == 0,
+              "a disabled foundation key stays disabled");
+        store_close(s);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK, "reopen raw");
+        {
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+                    sqlite3_step(st) == SQLITE_ROW)
+                        version = sqlite3_column_int(st, 0);
+                sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+        CHECK(version == STORE_SCHEMA_VERSION, "the store is at schema %d after the upgrade", version);
+}
+
 int main(void)
 {
         char dir[] = "/tmp/apikey-test-store.XXXXXX";
@@ -160,6 +314,11 @@ int main(void)
         test_newer_schema_refused(path);
         test_unsafe_file_refused(path);
         test_hashkey(dir);
+        snprintf(path, sizeof(path), "%s/model.db", dir);
+        test_key_model(path);
+        test_service_ids(path);
+        test_audit(path);
+        test_migration(dir);
         (void)!system((snprintf(path, sizeof(path), "rm -rf '%s'", dir), path));
         return check_done();
 }

@@ -1,0 +1,55 @@
+/* control.h - the control socket's commands, split by subject:
+ * control.c (dispatch, permissions, replies), control_keys.c,
+ * control_sid.c, control_audit.c. */
+#ifndef APIKEYD_CONTROL_H
+#define APIKEYD_CONTROL_H
+
+#include "daemon.h"
+
+struct ctl_ctx {
+        struct daemon *d;
+        const struct peer *p;
+        const struct wire_msg *m;
+        char caller[PROTO_USER_MAX + 1]; /* "" when the uid has no account */
+        bool admin;
+        uint32_t flags;
+        char key_id[KEY_ID_LEN + 1];   /* the key the command is about, for the audit */
+        char identity[PROTO_IDENTITY_MAX + 1];
+        struct key_record key;          /* the target key, for commands on one key */
+        enum ctl_status status;         /* what we answered */
+        char detail[PROTO_MESSAGE_MAX + 1];
+};
+
+int ctl_reply(struct ctl_ctx *c, enum ctl_status status, const char *message);
+int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *k);
+/* Reads an optional string field; "" when absent. */
+void ctl_get_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz);
+bool ctl_caller_owns(const struct ctl_ctx *c, const struct key_record *k);
+/* Mints an ID, secret and hash into k; key receives the full key. */
+void ctl_mint_credentials(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1]);
+/* Mints a key into k (id, hash) and stores it; key receives the full key. */
+int ctl_mint(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1]);
+/* Answers a new key: KEY_INFO, then the reply carrying the key. */
+int ctl_reply_new_key(struct ctl_ctx *c, const struct key_record *k, const char *key);
+
+int cmd_create(struct ctl_ctx *c);
+int cmd_list(struct ctl_ctx *c);
+int cmd_show(struct ctl_ctx *c);
+int cmd_disable(struct ctl_ctx *c);
+int cmd_enable(struct ctl_ctx *c);
+int cmd_delete(struct ctl_ctx *c);
+int cmd_lock(struct ctl_ctx *c);
+int cmd_unlock(struct ctl_ctx *c);
+int cmd_rotate(struct ctl_ctx *c);
+int cmd_leak(struct ctl_ctx *c);
+int cmd_sid_create(struct ctl_ctx *c);
+int cmd_sid_list(struct ctl_ctx *c);
+int cmd_sid_show(struct ctl_ctx *c);
+int cmd_sid_update(struct ctl_ctx *c);
+int cmd_sid_delete(struct ctl_ctx *c);
+int cmd_sid_lock(struct ctl_ctx *c);
+int cmd_sid_unlock(struct ctl_ctx *c);
+int cmd_audit(struct ctl_ctx *c);
+int cmd_status(struct ctl_ctx *c);
+
+#endif

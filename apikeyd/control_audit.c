@@ -1,0 +1,88 @@
+/* control_audit.c - audit queries and chain verification, and status.
+ * Users see the records of their own identity; admins see everything. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control.h"
+#include "log.h"
+
+static int send_record(const struct audit_record *r, void *userdata)
+{
+        struct ctl_ctx *c = userdata;
+        struct wire_buf b;
+
+        audit_encode(r, &b);
+        return peer_send(c->p, &b);
+}
+
+static int verify(struct ctl_ctx *c)
+{
+        uint64_t count = 0, bad = 0;
+        const char *why = NULL;
+        struct wire_buf b;
+        int r = audit_verify(c->d, &count, &bad, &why);
+
+        if (r < 0 && r != -EBADMSG)
+                return ctl_reply(c, STATUS_INTERNAL, "could not read the audit log");
+        c->status = STATUS_OK;
+        wire_init(&b, MSG_CTL_REPLY);
+        wire_put_u32(&b, TAG_STATUS, STATUS_OK);
+        wire_put_str(&b, TAG_RESULT, r == 0 ? "ok" : "broken");
+        wire_put_u64(&b, TAG_KEY_COUNT, count);
+        if (r < 0) {
+                wire_put_u64(&b, TAG_SEQ, bad);
+                wire_put_str(&b, TAG_MESSAGE, why);
+        }
+        return peer_send(c->p, &b);
+}
+
+int cmd_audit(struct ctl_ctx *c)
+{
+        char key_id[KEY_ID_LEN + 1], identity[PROTO_IDENTITY_MAX + 1], own[PROTO_IDENTITY_MAX + 1];
+        struct audit_filter f = { 0 };
+        uint64_t since = 0;
+
+        if (c->flags & CTL_FLAG_VERIFY)
+                return verify(c);
+        ctl_get_str(c->m, TAG_KEY_ID, key_id, sizeof(key_id));
+        ctl_get_str(c->m, TAG_IDENTITY, identity, sizeof(identity));
+        (void)wire_get_u64(c->m, TAG_SINCE, &since);
+        snprintf(own, sizeof(own), "user:%s", c->caller);
+        if (!c->admin) {
+                if (!c->caller[0] || (identity[0] && strcmp(identity, own) != 0))
+                        return ctl_reply(c, STATUS_PERMISSION, "you may see the records of your own keys only");
+                snprintf(identity, sizeof(identity), "%s", own);
+        }
+        f.key_id = key_id[0] ? key_id : NULL;
+        f.identity = identity[0] ? identity : NULL;
+        f.since = (int64_t)since;
+        if (daemon_flush(c->d) < 0 || store_audit_list(c->d->store, &f, send_record, c) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "could not read the audit log");
+        return ctl_reply(c, STATUS_OK, NULL);
+}
+
+int cmd_status(struct ctl_ctx *c)
+{
+        struct key_filter f = KEY_FILTER_ANY;
+        struct wire_buf b;
+        uint64_t count = 0;
+
+        if (!c->admin) {
+                f.owner_type = "user";
+                f.owner_name = c->caller;
+                f.owner_uid = c->p->uid;
+        }
+        if ((c->admin || c->caller[0]) && store_key_count(c->d->store, &f, &count) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "store error");
+        c->status = STATUS_OK;
+        wire_init(&b, MSG_CTL_REPLY);
+        wire_put_u32(&b, TAG_STATUS, STATUS_OK);
+        wire_put_str(&b, TAG_VERSION, APIKEY_VERSION);
+        wire_put_u64(&b, TAG_KEY_COUNT, count);
+        wire_put_u64(&b, TAG_UPTIME, (uint64_t)(now_seconds() - c->d->started_at));
+        wire_put_str(&b, TAG_CALLER, c->caller[0] ? c->caller : "?");
+        wire_put_u32(&b, TAG_IS_ADMIN, c->admin ? 1 : 0);
+        wire_put_u64(&b, TAG_MAX_LIFETIME, c->d->max_lifetime_sec);
+        return peer_send(c->p, &b);
+}

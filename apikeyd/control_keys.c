@@ -1,0 +1,329 @@
+/* control_keys.c - commands on keys: create, list, show, disable, enable,
+ * delete, lock, unlock, rotate, and leak reports from `apikeyctl scan`. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control.h"
+#include "log.h"
+#include "restrict.h"
+
+void ctl_mint_credentials(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1])
+{
+        char secret[KEY_SECRET_LEN + 1];
+
+        hashkey_mint(k->id, secret);
+        hashkey_hash(&c->d->hashkey, k->id, secret, k->hash);
+        /* Both parts come from the minting alphabets: formatting cannot fail. */
+        (void)key_format(k->id, secret, key, KEY_LEN + 1);
+        sodium_memzero(secret, sizeof(secret));
+}
+
+int ctl_mint(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1])
+{
+        int r = -EEXIST;
+
+        /* 36^12 IDs: a collision is astronomically rare, but never fatal. */
+        for (int attempt = 0; attempt < 3 && r == -EEXIST; attempt++) {
+                ctl_mint_credentials(c, k, key);
+                r = store_key_insert(c->d->store, k);
+        }
+        if (r == 0) {
+                snprintf(c->key_id, sizeof(c->key_id), "%s", k->id);
+                key_identity(k, c->identity, sizeof(c->identity));
+        }
+        return r;
+}
+
+int ctl_reply_new_key(struct ctl_ctx *c, const struct key_record *k, const char *key)
+{
+        struct wire_buf b;
+        int r;
+
+        ctl_send_key_info(c, k);
+        c->status = STATUS_OK;
+        wire_init(&b, MSG_CTL_REPLY);
+        wire_put_u32(&b, TAG_STATUS, STATUS_OK);
+        wire_put_str(&b, TAG_KEY_ID, k->id);
+        wire_put_str(&b, TAG_KEY, key);
+        r = peer_send(c->p, &b);
+        wire_wipe(&b);
+        return r;
+}
+
+/* --expires, bounded by the daemon's maximum lifetime (which is also the
+ * default expiry when one is set). */
+static int resolve_expiry(struct ctl_ctx *c, int64_t now, int64_t *ret)
+{
+        uint64_t want = 0;
+        char msg[128];
+
+        (void)wire_get_u64(c->m, TAG_EXPIRES_AT, &want);
+        if (want && (int64_t)want <= now)
+                return ctl_reply(c, STATUS_INVALID, "the expiry is in the past"), -EINVAL;
+        if (c->d->max_lifetime_sec) {
+                int64_t limit = now + (int64_t)c->d->max_lifetime_sec;
+                if (!want)
+                        want = (uint64_t)limit;
+                if ((int64_t)want > limit) {
+                        snprintf(msg, sizeof(msg), "the expiry is beyond the maximum key lifetime of %" PRIu64
+                                 " days set on apikeyd", c->d->max_lifetime_sec / 86400);
+                        return ctl_reply(c, STATUS_LIMIT, msg), -ERANGE;
+                }
+        }
+        *ret = (int64_t)want;
+        return 0;
+}
+
+/* Restrictions, leak action, usage limit, name and description. */
+static int read_attributes(struct ctl_ctx *c, struct key_record *k)
+{
+        ctl_get_str(c->m, TAG_NAME, k->name, sizeof(k->name));
+        ctl_get_str(c->m, TAG_DESCRIPTION, k->description, sizeof(k->description));
+        ctl_get_str(c->m, TAG_SERVICES, k->services, sizeof(k->services));
+        ctl_get_str(c->m, TAG_SOURCES, k->sources, sizeof(k->sources));
+        ctl_get_str(c->m, TAG_LEAK_ACTION, k->leak_action, sizeof(k->leak_action));
+        (void)wire_get_u64(c->m, TAG_MAX_USES, &k->max_uses);
+        if (!k->leak_action[0])
+                snprintf(k->leak_action, sizeof(k->leak_action), "disable");
+        if (k->services[0] && !service_list_valid(k->services))
+                return ctl_reply(c, STATUS_INVALID, "invalid --service list"), -EINVAL;
+        if (k->sources[0] && !cidr_list_valid(k->sources))
+                return ctl_reply(c, STATUS_INVALID, "invalid --from list (CIDRs)"), -EINVAL;
+        if (strcmp(k->leak_action, "disable") != 0 && strcmp(k->leak_action, "delete") != 0 &&
+            strcmp(k->leak_action, "none") != 0)
+                return ctl_reply(c, STATUS_INVALID, "the leak action is disable, delete or none"), -EINVAL;
+        return 0;
+}
+
+/* Who the new key belongs to: the caller, or (admins) a service ID. */
+static int read_owner(struct ctl_ctx *c, struct key_record *k, uint64_t *ret_limit)
+{
+        char sid[PROTO_SID_NAME_MAX + 1];
+        struct sid_record rec;
+
+        ctl_get_str(c->m, TAG_SERVICE_ID, sid, sizeof(sid));
+        if (!sid[0]) {
+                if (!c->caller[0])
+                        return ctl_reply(c, STATUS_PERMISSION, "your uid has no account name; keys belong to "
+                                                               "accounts"), -EPERM;
+                snprintf(k->kind, sizeof(k->kind), "%s", (c->flags & CTL_FLAG_CLASSIC) ? "classic" : "user");
+                snprintf(k->owner_type, sizeof(k->owner_type), "user");
+                snprintf(k->owner_name, sizeof(k->owner_name), "%s", c->caller);
+                k->owner_uid = c->p->uid;
+                *ret_limit = c->d->max_keys_per_user;
+                return 0;
+        }
+        if (!c->admin)
+                return ctl_reply(c, STATUS_PERMISSION, "only admins create keys for service IDs"), -EPERM;
+        if (c->flags & CTL_FLAG_CLASSIC)
+                return ctl_reply(c, STATUS_INVALID, "classic keys belong to users, not service IDs"), -EINVAL;
+        if (store_sid_get(c->d->store, sid, &rec) < 0)
+                return ctl_reply(c, STATUS_NOT_FOUND, "no such service ID"), -ENOENT;
+        snprintf(k->kind, sizeof(k->kind), "service");
+        snprintf(k->owner_type, sizeof(k->owner_type), "service");
+        snprintf(k->owner_name, sizeof(k->owner_name), "%s", sid);
+        *ret_limit = c->d->max_keys_per_sid;
+        return 0;
+}
+
+static int find_classic(const struct key_record *k, void *userdata)
+{
+        if (k->rotated_to[0])
+                return 0;
+        *(struct key_record *)userdata = *k;
+        return -ECANCELED;
+}
+
+/* The caller's current classic key, if any: 1 and *ret, or 0. */
+static int current_classic(struct ctl_ctx *c, struct key_record *ret)
+{
+        struct key_filter f = { .owner_type = "user", .owner_name = c->caller, .owner_uid = c->p->uid,
+                                .kind = "classic" };
+        int r = store_key_list(c->d->store, &f, find_classic, ret);
+
+        return r == -ECANCELED ? 1 : r;
+}
+
+static int check_limit(struct ctl_ctx *c, const struct key_record *k, uint64_t limit, bool replacing)
+{
+        struct key_filter f = { .owner_type = k->owner_type, .owner_name = k->owner_name, .owner_uid = -1 };
+        uint64_t count;
+
+        if (strcmp(k->owner_type, "user") == 0)
+                f.owner_uid = k->owner_uid;
+        if (store_key_count(c->d->store, &f, &count) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "store error"), -EIO;
+        if (count - (replacing ? 1 : 0) >= limit)
+                return ctl_reply(c, STATUS_LIMIT, "the maximum number of keys is reached; delete one first"),
+                       -ERANGE;
+        return 0;
+}
+
+/* A classic key: at most one; --replace swaps it in one transaction, so the
+ * old key stops working at the instant the new one exists. */
+static int classic_conflict(struct ctl_ctx *c, struct key_record *old, bool *ret_replacing)
+{
+        int r;
+
+        *ret_replacing = false;
+        if (strcmp(c->key.kind, "classic") != 0)
+                return 0;
+        r = current_classic(c, old);
+        if (r < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "store error"), r;
+        if (r == 0)
+                return 0;
+        if (!(c->flags & CTL_FLAG_REPLACE)) {
+                char msg[160];
+                snprintf(msg, sizeof(msg), "you already have a classic key (%s); use --classic --replace to swap it",
+                         old->id);
+                return ctl_reply(c, STATUS_EXISTS, msg), -EEXIST;
+        }
+        if (old->locked)
+                return ctl_reply(c, STATUS_LOCKED, "your classic key is locked; unlock it first"), -EPERM;
+        *ret_replacing = true;
+        return 0;
+}
+
+static int store_new_key(struct ctl_ctx *c, struct key_record *k, const struct key_record *replaced,
+                         char key[KEY_LEN + 1])
+{
+        int r = store_begin(c->d->store);
+
+        if (r == 0 && replaced)
+                r = store_key_delete(c->d->store, replaced->id);
+        if (r == 0)
+                r = ctl_mint(c, k, key);
+        if (r == 0)
+                r = store_commit(c->d->store);
+        if (r < 0) {
+                store_rollback(c->d->store);
+                return ctl_reply(c, STATUS_INTERNAL, "could not store the new key"), r;
+        }
+        if (replaced)
+                snprintf(c->detail, sizeof(c->detail), "replaced classic key %s", replaced->id);
+        return 0;
+}
+
+int cmd_create(struct ctl_ctx *c)
+{
+        struct key_record *k = &c->key, old;
+        int64_t now = now_seconds();
+        char key[KEY_LEN + 1];
+        uint64_t limit = 0;
+        bool replacing;
+        int r;
+
+        if ((c->flags & CTL_FLAG_REPLACE) && !(c->flags & CTL_FLAG_CLASSIC))
+                return ctl_reply(c, STATUS_INVALID, "--replace goes with --classic");
+        *k = (struct key_record){ .state = "active", .created_at = now };
+        snprintf(k->created_by, sizeof(k->created_by), "%s", c->caller[0] ? c->caller : "?");
+        if (read_owner(c, k, &limit) < 0 || read_attributes(c, k) < 0 || resolve_expiry(c, now, &k->expires_at) < 0 ||
+            classic_conflict(c, &old, &replacing) < 0 || check_limit(c, k, limit, replacing) < 0)
+                return 0; /* answered */
+        r = store_new_key(c, k, replacing ? &old : NULL, key);
+        if (r == 0)
+                r = ctl_reply_new_key(c, k, key);
+        sodium_memzero(key, sizeof(key));
+        return r;
+}
+
+static int list_one(const struct key_record *k, void *userdata)
+{
+        return ctl_send_key_info(userdata, k);
+}
+
+/* Which keys a list request asks for, and whether the caller may see them. */
+static int list_filter(struct ctl_ctx *c, struct key_filter *f, char *user, char *sid)
+{
+        uint64_t inactive = 0;
+
+        ctl_get_str(c->m, TAG_FILTER_USER, user, PROTO_USER_MAX + 1);
+        ctl_get_str(c->m, TAG_SERVICE_ID, sid, PROTO_SID_NAME_MAX + 1);
+        *f = (struct key_filter)KEY_FILTER_ANY;
+        if (wire_get_u64(c->m, TAG_INACTIVE, &inactive) == 0)
+                f->unused_since = now_seconds() - (int64_t)inactive;
+        if (sid[0])
+                f->owner_type = "service", f->owner_name = sid;
+        else if (user[0])
+                f->owner_type = "user", f->owner_name = user;
+        else if (!(c->flags & CTL_FLAG_ALL))
+                f->owner_type = "user", f->owner_name = c->caller, f->owner_uid = c->p->uid;
+        if (c->admin || (!sid[0] && !(c->flags & CTL_FLAG_ALL) && (!user[0] || strcmp(user, c->caller) == 0)))
+                return 0;
+        return ctl_reply(c, STATUS_PERMISSION, "only root and members of the admin group may list other "
+                                               "users' or service IDs' keys"), -EPERM;
+}
+
+int cmd_list(struct ctl_ctx *c)
+{
+        char user[PROTO_USER_MAX + 1], sid[PROTO_SID_NAME_MAX + 1];
+        struct key_filter f;
+
+        if (list_filter(c, &f, user, sid) < 0)
+                return 0;
+        if (!f.owner_name && !(c->flags & CTL_FLAG_ALL) && !c->admin)
+                return ctl_reply(c, STATUS_OK, NULL);
+        if (f.owner_name && !f.owner_name[0])
+                return ctl_reply(c, STATUS_OK, NULL); /* no account, no keys */
+        if (store_key_list(c->d->store, &f, list_one, c) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "could not list keys");
+        return ctl_reply(c, STATUS_OK, NULL);
+}
+
+int cmd_show(struct ctl_ctx *c)
+{
+        ctl_send_key_info(c, &c->key);
+        return ctl_reply(c, STATUS_OK, NULL);
+}
+
+static int refuse_locked(struct ctl_ctx *c)
+{
+        if (!c->key.locked)
+                return 0;
+        return ctl_reply(c, STATUS_LOCKED, "the key is locked; unlock it first"), -EPERM;
+}
+
+static int save(struct ctl_ctx *c)
+{
+        if (store_key_update(c->d->store, &c->key) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "store error");
+        return ctl_reply(c, STATUS_OK, NULL);
+}
+
+int cmd_disable(struct ctl_ctx *c)
+{
+        if (refuse_locked(c) < 0)
+                return 0;
+        snprintf(c->key.state, sizeof(c->key.state), "disabled");
+        return save(c);
+}
+
+int cmd_enable(struct ctl_ctx *c)
+{
+        snprintf(c->key.state, sizeof(c->key.state), "active");
+        return save(c);
+}
+
+int cmd_lock(struct ctl_ctx *c)
+{
+        c->key.locked = true;
+        return save(c);
+}
+
+int cmd_unlock(struct ctl_ctx *c)
+{
+        c->key.locked = false;
+        return save(c);
+}
+
+int cmd_delete(struct ctl_ctx *c)
+{
+        if (refuse_locked(c) < 0)
+                return 0;
+        if (store_key_delete(c->d->store, c->key.id) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "store error");
+        return ctl_reply(c, STATUS_OK, NULL);
+}

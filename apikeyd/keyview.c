@@ -1,0 +1,48 @@
+/* keyview.c - what a key is, as every part of the daemon sees it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+
+int64_t now_seconds(void)
+{
+        return (int64_t)time(NULL);
+}
+
+bool key_is_expired(const struct key_record *k, int64_t now)
+{
+        return k->expires_at > 0 && now >= k->expires_at;
+}
+
+const char *key_state(const struct key_record *k, int64_t now)
+{
+        if (strcmp(k->state, "active") != 0)
+                return "disabled";
+        return key_is_expired(k, now) ? "expired" : "active";
+}
+
+void key_identity(const struct key_record *k, char *buf, size_t bufsz)
+{
+        snprintf(buf, bufsz, "%s:%s", k->owner_type, k->owner_name);
+}
+
+int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret)
+{
+        struct key_parts parts;
+        uint8_t hash[KEY_HASH_LEN];
+        int r;
+
+        if (key_parse(key, &parts) < 0)
+                return -EINVAL;
+        r = store_key_get(d->store, parts.id, ret);
+        if (r == 0) {
+                hashkey_hash(&d->hashkey, parts.id, parts.secret, hash);
+                if (sodium_memcmp(hash, ret->hash, KEY_HASH_LEN) != 0)
+                        r = -EACCES;
+                sodium_memzero(hash, sizeof(hash));
+        }
+        sodium_memzero(&parts, sizeof(parts));
+        return r;
+}

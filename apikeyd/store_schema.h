@@ -1,0 +1,80 @@
+/* store_schema.h - the SQLite schema as numbered migrations. Entry N brings
+ * user_version N to N + 1. Never edit a released entry; append one. */
+#ifndef APIKEYD_STORE_SCHEMA_H
+#define APIKEYD_STORE_SCHEMA_H
+
+#include "store.h"
+
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+        /* 1: apikeyd 0.1.0, user keys. */
+        "CREATE TABLE keys ("
+        "  id TEXT PRIMARY KEY NOT NULL,"
+        "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+        "  kind TEXT NOT NULL DEFAULT 'user',"
+        "  owner_type TEXT NOT NULL,"
+        "  owner_name TEXT NOT NULL,"
+        "  owner_uid INTEGER,"
+        "  name TEXT NOT NULL DEFAULT '',"
+        "  description TEXT NOT NULL DEFAULT '',"
+        "  state TEXT NOT NULL DEFAULT 'active',"
+        "  created_at INTEGER NOT NULL,"
+        "  created_by TEXT NOT NULL,"
+        "  last_used_at INTEGER NOT NULL DEFAULT 0,"
+        "  last_used_from TEXT NOT NULL DEFAULT '',"
+        "  last_used_service TEXT NOT NULL DEFAULT '',"
+        "  use_count INTEGER NOT NULL DEFAULT 0"
+        ") STRICT;"
+        "CREATE INDEX keys_owner ON keys (owner_type, owner_name);",
+
+        /* 2: the key model: expiry, lock, restrictions, rotation, leak action,
+         * classic keys, service IDs, the audit log. */
+        "ALTER TABLE keys ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE keys ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE keys ADD COLUMN services TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE keys ADD COLUMN sources TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE keys ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE keys ADD COLUMN leak_action TEXT NOT NULL DEFAULT 'disable';"
+        "ALTER TABLE keys ADD COLUMN rotated_to TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE keys ADD COLUMN retires TEXT NOT NULL DEFAULT '';"
+        /* At most one classic key per user, enforced by the store itself (a
+         * rotated one, dying at the end of its grace, does not count). */
+        "CREATE UNIQUE INDEX keys_one_classic ON keys (owner_name, owner_uid) "
+        "WHERE kind = 'classic' AND rotated_to = '';"
+        "CREATE INDEX keys_expiry ON keys (expires_at) WHERE expires_at > 0;"
+        "CREATE TABLE service_ids ("
+        "  name TEXT PRIMARY KEY NOT NULL,"
+        "  description TEXT NOT NULL DEFAULT '',"
+        "  unix_user TEXT NOT NULL DEFAULT '',"
+        "  unix_uid INTEGER NOT NULL DEFAULT -1,"
+        "  locked INTEGER NOT NULL DEFAULT 0,"
+        "  created_at INTEGER NOT NULL,"
+        "  created_by TEXT NOT NULL"
+        ") STRICT;"
+        "CREATE TABLE audit ("
+        "  seq INTEGER PRIMARY KEY NOT NULL,"
+        "  time INTEGER NOT NULL,"
+        "  event TEXT NOT NULL,"
+        "  result TEXT NOT NULL,"
+        "  key_id TEXT NOT NULL DEFAULT '',"
+        "  identity TEXT NOT NULL DEFAULT '',"
+        "  user TEXT NOT NULL DEFAULT '',"
+        "  service TEXT NOT NULL DEFAULT '',"
+        "  rhost TEXT NOT NULL DEFAULT '',"
+        "  tty TEXT NOT NULL DEFAULT '',"
+        "  peer_uid INTEGER NOT NULL DEFAULT 0,"
+        "  peer_pid INTEGER NOT NULL DEFAULT 0,"
+        "  caller TEXT NOT NULL DEFAULT '',"
+        "  action TEXT NOT NULL DEFAULT '',"
+        "  detail TEXT NOT NULL DEFAULT '',"
+        "  prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
+        "  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+        ") STRICT;"
+        "CREATE INDEX audit_time ON audit (time);"
+        "CREATE INDEX audit_key ON audit (key_id);"
+        "CREATE INDEX audit_identity ON audit (identity);"
+        /* Append-only: records are never changed; only retention deletes. */
+        "CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+#endif

@@ -1,0 +1,46 @@
+/* store_sqlite.h - internals shared by the SQLite backend's files. */
+#ifndef APIKEYD_STORE_SQLITE_H
+#define APIKEYD_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum stmt_id {
+        ST_KEY_INSERT,
+        ST_KEY_GET,
+        ST_KEY_UPDATE,
+        ST_KEY_LIST,
+        ST_KEY_COUNT,
+        ST_KEY_SET_STATE,
+        ST_KEY_DELETE,
+        ST_KEY_ADD_USES,
+        ST_SID_INSERT,
+        ST_SID_GET,
+        ST_SID_UPDATE,
+        ST_SID_DELETE,
+        ST_SID_LIST,
+        ST_AUDIT_APPEND,
+        ST_AUDIT_LAST,
+        ST_AUDIT_FIRST,
+        ST_AUDIT_LIST,
+        ST_AUDIT_PRUNE,
+        _ST_MAX
+};
+
+struct store {
+        sqlite3 *db;
+        sqlite3_stmt *stmt[_ST_MAX];
+};
+
+/* The cached statement for id, prepared from sql on first use, reset and
+ * unbound; NULL on error (logged). */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, const char *sql);
+/* Steps a statement that returns no rows; resets it. */
+int store_step_done(struct store *s, sqlite3_stmt *st);
+/* Runs a one-row UPDATE/DELETE: -ENOENT when no row matched. */
+int store_change_one(struct store *s, sqlite3_stmt *st);
+void store_copy_text(sqlite3_stmt *st, int col, char *out, size_t outsz);
+void store_bind_text_or_null(sqlite3_stmt *st, int col, const char *s);
+
+#endif

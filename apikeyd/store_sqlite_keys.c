@@ -1,0 +1,215 @@
+/* store_sqlite_keys.c - the keys table. */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+#define KEY_COLUMNS                                                                                        \
+        "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, "      \
+        "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
+        "services, sources, max_uses, leak_action, rotated_to, retires"
+
+/* Optional filters, each ignored when its parameter is NULL, negative or 0. */
+#define KEY_FILTER_SQL                                                                                     \
+        " WHERE (?1 IS NULL OR owner_type = ?1) AND (?2 IS NULL OR owner_name = ?2)"                      \
+        " AND (?3 < 0 OR owner_uid = ?3) AND (?4 IS NULL OR kind = ?4)"                                    \
+        " AND (?5 = 0 OR max(last_used_at, created_at) < ?5)"                                              \
+        " AND (?6 = 0 OR (expires_at > 0 AND expires_at < ?6))"
+
+static int row_to_record(sqlite3_stmt *st, struct key_record *k)
+{
+        memset(k, 0, sizeof(*k));
+        if (sqlite3_column_bytes(st, 1) != KEY_HASH_LEN)
+                return -EIO;
+        store_copy_text(st, 0, k->id, sizeof(k->id));
+        memcpy(k->hash, sqlite3_column_blob(st, 1), KEY_HASH_LEN);
+        store_copy_text(st, 2, k->kind, sizeof(k->kind));
+        store_copy_text(st, 3, k->owner_type, sizeof(k->owner_type));
+        store_copy_text(st, 4, k->owner_name, sizeof(k->owner_name));
+        k->owner_uid = (uint32_t)sqlite3_column_int64(st, 5);
+        store_copy_text(st, 6, k->name, sizeof(k->name));
+        store_copy_text(st, 7, k->description, sizeof(k->description));
+        store_copy_text(st, 8, k->state, sizeof(k->state));
+        k->created_at = sqlite3_column_int64(st, 9);
+        store_copy_text(st, 10, k->created_by, sizeof(k->created_by));
+        k->last_used_at = sqlite3_column_int64(st, 11);
+        store_copy_text(st, 12, k->last_used_from, sizeof(k->last_used_from));
+        store_copy_text(st, 13, k->last_used_service, sizeof(k->last_used_service));
+        k->use_count = (uint64_t)sqlite3_column_int64(st, 14);
+        k->expires_at = sqlite3_column_int64(st, 15);
+        k->locked = sqlite3_column_int(st, 16) != 0;
+        store_copy_text(st, 17, k->services, sizeof(k->services));
+        store_copy_text(st, 18, k->sources, sizeof(k->sources));
+        k->max_uses = (uint64_t)sqlite3_column_int64(st, 19);
+        store_copy_text(st, 20, k->leak_action, sizeof(k->leak_action));
+        store_copy_text(st, 21, k->rotated_to, sizeof(k->rotated_to));
+        store_copy_text(st, 22, k->retires, sizeof(k->retires));
+        return 0;
+}
+
+/* Binds the mutable columns ?2.. in the order of KEY_COLUMNS after hash. */
+static void bind_fields(sqlite3_stmt *st, const struct key_record *k)
+{
+        sqlite3_bind_text(st, 1, k->id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, k->hash, KEY_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, k->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, k->owner_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, k->owner_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, k->owner_uid);
+        sqlite3_bind_text(st, 7, k->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, k->description, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, k->state, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, k->created_at);
+        sqlite3_bind_text(st, 11, k->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 12, k->last_used_at);
+        sqlite3_bind_text(st, 13, k->last_used_from, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 14, k->last_used_service, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 15, (sqlite3_int64)k->use_count);
+        sqlite3_bind_int64(st, 16, k->expires_at);
+        sqlite3_bind_int(st, 17, k->locked);
+        sqlite3_bind_text(st, 18, k->services, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 19, k->sources, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 20, (sqlite3_int64)k->max_uses);
+        sqlite3_bind_text(st, 21, k->leak_action[0] ? k->leak_action : "disable", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 22, k->rotated_to, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 23, k->retires, -1, SQLITE_STATIC);
+}
+
+int store_key_insert(struct store *s, const struct key_record *k)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_INSERT,
+                                      "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)");
+        if (!st)
+                return -EIO;
+        bind_fields(st, k);
+        return store_step_done(s, st);
+}
+
+int store_key_update(struct store *s, const struct key_record *k)
+{
+        /* Identity, hash and creation never change; usage has its own call. */
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_UPDATE,
+                                      "UPDATE keys SET name = ?7, description = ?8, state = ?9, expires_at = ?16, "
+                                      "locked = ?17, services = ?18, sources = ?19, max_uses = ?20, "
+                                      "leak_action = ?21, rotated_to = ?22, retires = ?23 WHERE id = ?1");
+        if (!st)
+                return -EIO;
+        bind_fields(st, k);
+        return store_change_one(s, st);
+}
+
+int store_key_get(struct store *s, const char *id, struct key_record *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_GET, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?1");
+        int rc, r;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                r = row_to_record(st, ret);
+        else if (rc == SQLITE_DONE)
+                r = -ENOENT;
+        else {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                r = -EIO;
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
+{
+        static const struct key_filter any = KEY_FILTER_ANY;
+
+        if (!f)
+                f = &any;
+        store_bind_text_or_null(st, 1, f->owner_type);
+        store_bind_text_or_null(st, 2, f->owner_name);
+        sqlite3_bind_int64(st, 3, f->owner_uid);
+        store_bind_text_or_null(st, 4, f->kind);
+        sqlite3_bind_int64(st, 5, f->unused_since);
+        sqlite3_bind_int64(st, 6, f->expired_before);
+}
+
+int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_LIST,
+                                      "SELECT " KEY_COLUMNS " FROM keys" KEY_FILTER_SQL " ORDER BY created_at, id");
+        struct key_record k;
+        int rc, r = 0;
+
+        if (!st)
+                return -EIO;
+        bind_filter(st, f);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = row_to_record(st, &k);
+                if (r == 0)
+                        r = cb(&k, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_DONE) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                r = -EIO;
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_COUNT, "SELECT count(*) FROM keys" KEY_FILTER_SQL);
+        int r = -EIO;
+
+        if (!st)
+                return -EIO;
+        bind_filter(st, f);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                *ret = (uint64_t)sqlite3_column_int64(st, 0);
+                r = 0;
+        } else
+                log_error("store: %s", sqlite3_errmsg(s->db));
+        sqlite3_reset(st);
+        return r;
+}
+
+int store_key_set_state(struct store *s, const char *id, const char *state)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_SET_STATE, "UPDATE keys SET state = ?2 WHERE id = ?1");
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+        return store_change_one(s, st);
+}
+
+int store_key_delete(struct store *s, const char *id)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_DELETE, "DELETE FROM keys WHERE id = ?1");
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        return store_change_one(s, st);
+}
+
+int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
+                       const char *service)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_ADD_USES,
+                                      "UPDATE keys SET last_used_at = max(last_used_at, ?2), last_used_from = ?3, "
+                                      "last_used_service = ?4, use_count = use_count + ?5 WHERE id = ?1");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, when);
+        sqlite3_bind_text(st, 3, rhost ? rhost : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, service ? service : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
+        return store_change_one(s, st);
+}
