@@ -69,7 +69,7 @@ mod_obj  = $(patsubst %.c,$(BUILD)/mod/%.o,$(1))
 prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
-TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store \
+TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool
 
 .PHONY: all tests check demo install uninstall clean deps
@@ -114,6 +114,11 @@ $(BUILD)/tests/test_store: $(call prog_obj,tests/unit/test_store.c) $(DAEMON_LIB
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
+
+$(BUILD)/tests/test_duration: $(call prog_obj,tests/unit/test_duration.c) $(call prog_obj,$(TOOL_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
 
 $(BUILD)/tests/pam_driver: $(call prog_obj,tests/pam_driver.c)
 	@mkdir -p $(dir $@)

@@ -2,53 +2,29 @@
  * arguments, checked here so that a usage error never reaches the daemon.
  *
  *   apikeyctl [--socket PATH] [--json] COMMAND [ARGS]
+ *   apikeyctl [--socket PATH] [--json] service-id COMMAND [ARGS]
  *
  * --json, --socket and --help are accepted anywhere; --version only before
- * the command; each command's own options only after it. "--" ends options. */
+ * the command; each command's own options (opts.c) only after it. "--" ends
+ * options. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
 
-#define MAX_POSITIONAL 2
-
 struct args_state {
         struct ctl_options *o;
         bool help_command; /* "apikeyctl help [COMMAND]" */
+        bool sid_group;    /* "service-id" seen, its command not yet */
         bool end_of_options;
-        const char *pos[MAX_POSITIONAL];
+        const char **pos; /* argc entries: every word after the command */
         size_t npos;
-        bool too_many;
-        bool seen_name, seen_description;
+        uint32_t given; /* OPT() of the command options seen */
 };
 
 static bool streq(const char *a, const char *b)
 {
         return strcmp(a, b) == 0;
-}
-
-/* The user's argument, quoted, for an error message; not shown when it may
- * be a key or could mess up the terminal. */
-static const char *shown(const char *arg)
-{
-        static char buf[48];
-        size_t len = strlen(arg);
-        bool safe = len <= 40 && !strstr(arg, KEY_PREFIX);
-
-        for (size_t i = 0; i < len && safe; i++)
-                safe = (unsigned char)arg[i] >= 0x20 && (unsigned char)arg[i] < 0x7f;
-        if (!safe)
-                return "(not shown: it may hold a key)";
-        snprintf(buf, sizeof(buf), "'%s'", arg);
-        return buf;
-}
-
-static enum ctl_command command_lookup(const char *word)
-{
-        for (unsigned c = 1; c < _CTL_MAX; c++)
-                if (command_to_string(c) && streq(word, command_to_string(c)))
-                        return (enum ctl_command)c;
-        return 0;
 }
 
 /* "--opt VALUE" or "--opt=VALUE": 1 and *ret set when arg is opt, 0 when it
@@ -73,57 +49,65 @@ static int option_value(const char *arg, const char *opt, int argc, char **argv,
         return 1;
 }
 
-static int check_text(const char *opt, const char *s, size_t max)
+static int unknown_option(const struct args_state *st, const char *arg)
 {
-        size_t len = strlen(s);
+        const char *name = cmd_name(st->o->command);
 
-        if (len > max) {
-                ctl_err("%s is too long: %zu bytes, at most %zu are allowed", opt, len, max);
+        if (name)
+                ctl_err("unknown option %s for %s (see 'apikeyctl %s --help')", check_shown(arg), name, name);
+        else
+                ctl_err("unknown option %s (see 'apikeyctl --help')", check_shown(arg));
+        return EXIT_USAGE;
+}
+
+/* The value of option id: after '=' or the next argument. */
+static int command_option_value(enum opt_id id, const char *inline_value, bool has_value, int argc, char **argv,
+                                int *i, const char **ret)
+{
+        if (!opts_takes_value(id)) {
+                if (!has_value)
+                        return -1;
+                ctl_err("option %s takes no value", opts_name(id));
                 return EXIT_USAGE;
         }
-        for (size_t i = 0; i < len; i++)
-                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-                        ctl_err("%s must not contain control characters (newline, tab, escape...)", opt);
-                        return EXIT_USAGE;
-                }
+        if (has_value) {
+                *ret = inline_value;
+                return -1;
+        }
+        if (*i + 1 >= argc) {
+                ctl_err("option %s needs a value", opts_name(id));
+                return EXIT_USAGE;
+        }
+        *ret = argv[++*i];
         return -1;
 }
 
 static int command_option(struct args_state *st, const char *arg, int argc, char **argv, int *i)
 {
-        struct ctl_options *o = st->o;
-        const char *v;
-        int r;
+        const char *inline_value = NULL, *v = NULL;
+        bool has_value;
+        int id = opts_find(arg, cmd_options(st->o->command), &inline_value, &has_value), r;
 
-        if (o->command == CTL_LIST && streq(arg, "--all")) {
-                o->all = true;
-                return -1;
+        if (id < 0)
+                return unknown_option(st, arg);
+        r = command_option_value(id, inline_value, has_value, argc, argv, i, &v);
+        if (r >= 0)
+                return r;
+        if (opts_takes_value(id) && !opts_repeatable(id) && (st->given & (UINT32_C(1) << id))) {
+                ctl_err("%s given twice", opts_name(id));
+                return EXIT_USAGE;
         }
-        if (o->command != CTL_CREATE)
-                return 0;
-        if ((r = option_value(arg, "--name", argc, argv, i, &v)) != 0) {
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (st->seen_name) {
-                        ctl_err("--name given twice");
-                        return EXIT_USAGE;
-                }
-                st->seen_name = true;
-                o->name = v;
-                return check_text("--name", v, PROTO_NAME_MAX);
-        }
-        if ((r = option_value(arg, "--description", argc, argv, i, &v)) != 0) {
-                if (r < 0)
-                        return EXIT_USAGE;
-                if (st->seen_description) {
-                        ctl_err("--description given twice");
-                        return EXIT_USAGE;
-                }
-                st->seen_description = true;
-                o->description = v;
-                return check_text("--description", v, PROTO_DESCRIPTION_MAX);
-        }
-        return 0;
+        st->given |= UINT32_C(1) << id;
+        return opts_apply(id, v, &st->o->req);
+}
+
+static int print_help(const struct args_state *st)
+{
+        if (st->sid_group && !st->o->command)
+                usage_print_sid(stdout);
+        else
+                usage_print(stdout, st->o->command);
+        return EXIT_OK;
 }
 
 /* Returns -1 to go on, or an exit code. */
@@ -137,10 +121,8 @@ static int parse_option(struct args_state *st, const char *arg, int argc, char *
                 st->end_of_options = true;
                 return -1;
         }
-        if (streq(arg, "-h") || streq(arg, "--help")) {
-                usage_print(stdout, o->command);
-                return EXIT_OK;
-        }
+        if (streq(arg, "-h") || streq(arg, "--help"))
+                return print_help(st);
         if (streq(arg, "--json")) {
                 o->json = true;
                 return -1;
@@ -155,18 +137,13 @@ static int parse_option(struct args_state *st, const char *arg, int argc, char *
                 o->socket = v;
                 return -1;
         }
-        if (!o->command && !st->help_command && streq(arg, "--version")) {
+        if (!o->command && !st->help_command && !st->sid_group && streq(arg, "--version")) {
                 printf("apikeyctl %s\n", APIKEY_VERSION);
                 return EXIT_OK;
         }
-        if ((r = command_option(st, arg, argc, argv, i)) != 0)
-                return r;
-        if (o->command)
-                ctl_err("unknown option %s for %s (see 'apikeyctl %s --help')", shown(arg),
-                        command_to_string(o->command), command_to_string(o->command));
-        else
-                ctl_err("unknown option %s (see 'apikeyctl --help')", shown(arg));
-        return EXIT_USAGE;
+        if (!o->command)
+                return unknown_option(st, arg);
+        return command_option(st, arg, argc, argv, i);
 }
 
 static int parse_word(struct args_state *st, const char *arg)
@@ -174,75 +151,121 @@ static int parse_word(struct args_state *st, const char *arg)
         struct ctl_options *o = st->o;
 
         if (o->command || st->help_command) {
-                if (st->npos < MAX_POSITIONAL)
-                        st->pos[st->npos++] = arg;
-                else
-                        st->too_many = true;
+                st->pos[st->npos++] = arg;
                 return -1;
         }
-        if (streq(arg, "help")) {
+        if (st->sid_group) {
+                o->command = cmd_lookup(arg, true);
+                if (o->command)
+                        return -1;
+                ctl_err("unknown service-id command %s (see 'apikeyctl service-id --help')", check_shown(arg));
+                return EXIT_USAGE;
+        }
+        if (streq(arg, "help"))
                 st->help_command = true;
-                return -1;
-        }
-        o->command = command_lookup(arg);
-        if (!o->command) {
-                ctl_err("unknown command %s (see 'apikeyctl --help')", shown(arg));
+        else if (streq(arg, "service-id"))
+                st->sid_group = true;
+        else if (!(o->command = cmd_lookup(arg, false))) {
+                ctl_err("unknown command %s (see 'apikeyctl --help')", check_shown(arg));
                 return EXIT_USAGE;
         }
         return -1;
 }
 
+/* "help", "help COMMAND", "help service-id [COMMAND]"; "help help" is the
+ * general help. */
 static int help_command(const struct args_state *st)
 {
+        bool sid = st->npos >= 1 && streq(st->pos[0], "service-id");
         enum ctl_command c = 0;
 
-        if (st->npos > 1 || st->too_many) {
-                ctl_err("help takes at most one command");
+        if (st->npos == 0 || (st->npos == 1 && streq(st->pos[0], "help"))) {
+                usage_print(stdout, 0);
+                return EXIT_OK;
+        }
+        if (sid && st->npos == 1) {
+                usage_print_sid(stdout);
+                return EXIT_OK;
+        }
+        if (st->npos > (sid ? 2u : 1u)) {
+                ctl_err("help takes one command, such as 'apikeyctl help create' or 'apikeyctl help service-id list'");
                 return EXIT_USAGE;
         }
-        /* "help help" is the general help. */
-        if (st->npos == 1 && !streq(st->pos[0], "help") && !(c = command_lookup(st->pos[0]))) {
-                ctl_err("unknown command %s (see 'apikeyctl --help')", shown(st->pos[0]));
+        c = cmd_lookup(st->pos[st->npos - 1], sid);
+        if (!c) {
+                ctl_err("unknown %scommand %s (see 'apikeyctl %s--help')", sid ? "service-id " : "",
+                        check_shown(st->pos[st->npos - 1]), sid ? "service-id " : "");
                 return EXIT_USAGE;
         }
         usage_print(stdout, c);
         return EXIT_OK;
 }
 
-static int check_id(const char *id)
+static int check_arguments(struct args_state *st)
 {
-        struct key_parts parts;
+        struct ctl_options *o = st->o;
+        const char *name = cmd_name(o->command);
+        enum arg_kind kind = cmd_arg(o->command);
+        size_t want = kind == ARG_KEY_ID || kind == ARG_SID ? 1 : 0;
 
-        if (key_id_valid(id))
+        if (kind == ARG_FILES) {
+                o->files = st->pos;
+                o->nfiles = st->npos;
                 return -1;
-        if (key_parse(id, &parts) == 0) {
-                explicit_bzero(parts.secret, sizeof(parts.secret));
-                ctl_err("that is a whole API key, not a key ID: pass only its ID, %s "
-                        "(and keep keys off command lines: they end up in shell history)", parts.id);
-                return EXIT_USAGE;
         }
-        ctl_err("%s is not a key ID: an ID is %d characters of a-z and 0-9, as 'apikeyctl list' shows",
-                shown(id), KEY_ID_LEN);
-        return EXIT_USAGE;
+        if (st->npos < want && kind == ARG_KEY_ID)
+                ctl_err("%s needs a key ID (usage: apikeyctl %s ID; 'apikeyctl list' shows IDs)", name, name);
+        else if (st->npos < want)
+                ctl_err("%s needs a service ID name (usage: apikeyctl %s NAME)", name, name);
+        else if (st->npos > want)
+                ctl_err("too many arguments for %s (see 'apikeyctl %s --help')", name, name);
+        if (st->npos != want)
+                return EXIT_USAGE;
+        if (kind == ARG_KEY_ID) {
+                o->req.key_id = st->pos[0];
+                return check_key_id(st->pos[0]);
+        }
+        if (kind == ARG_SID) {
+                o->req.service_id = st->pos[0];
+                return check_sid_name(NULL, st->pos[0]);
+        }
+        return -1;
 }
 
-static int check_arguments(const struct args_state *st)
+static int parse_all(struct args_state *st, int argc, char **argv)
 {
-        const struct ctl_options *o = st->o;
-        const char *name = command_to_string(o->command);
-        bool wants_id = o->command == CTL_SHOW || o->command == CTL_DISABLE || o->command == CTL_ENABLE ||
-                        o->command == CTL_DELETE;
-        size_t want = wants_id ? 1 : 0;
+        for (int i = 1; i < argc; i++) {
+                const char *arg = argv[i];
+                int r;
 
-        if (st->npos < want) {
-                ctl_err("%s needs a key ID (usage: apikeyctl %s ID; 'apikeyctl list' shows IDs)", name, name);
+                if (!st->end_of_options && arg[0] == '-' && arg[1] != '\0')
+                        r = parse_option(st, arg, argc, argv, &i);
+                else
+                        r = parse_word(st, arg);
+                if (r >= 0)
+                        return r;
+        }
+        return -1;
+}
+
+static int finish(struct args_state *st)
+{
+        int r;
+
+        if (st->help_command)
+                return help_command(st);
+        if (st->sid_group && !st->o->command) {
+                ctl_err("service-id needs a command: create, list, show, update, delete, lock or unlock "
+                        "(see 'apikeyctl service-id --help')");
                 return EXIT_USAGE;
         }
-        if (st->npos > want || st->too_many) {
-                ctl_err("too many arguments for %s (see 'apikeyctl %s --help')", name, name);
+        if (!st->o->command) {
+                ctl_err("no command given (see 'apikeyctl --help')");
                 return EXIT_USAGE;
         }
-        return wants_id ? check_id(st->pos[0]) : -1;
+        if ((r = check_arguments(st)) >= 0)
+                return r;
+        return opts_check(st->o, st->given);
 }
 
 int args_parse(int argc, char **argv, struct ctl_options *ret)
@@ -252,25 +275,22 @@ int args_parse(int argc, char **argv, struct ctl_options *ret)
         int r;
 
         *ret = (struct ctl_options){ .socket = env && *env ? env : CTL_DEFAULT_SOCKET };
-        for (int i = 1; i < argc; i++) {
-                const char *arg = argv[i];
+        st.pos = calloc((size_t)argc + 1, sizeof(*st.pos));
+        if (!st.pos) {
+                ctl_err("out of memory");
+                return EXIT_FAILURE_OTHER;
+        }
+        r = parse_all(&st, argc, argv);
+        if (r < 0)
+                r = finish(&st);
+        if (ret->files != st.pos)
+                free(st.pos);
+        return r;
+}
 
-                if (!st.end_of_options && arg[0] == '-' && arg[1] != '\0')
-                        r = parse_option(&st, arg, argc, argv, &i);
-                else
-                        r = parse_word(&st, arg);
-                if (r >= 0)
-                        return r;
-        }
-        if (st.help_command)
-                return help_command(&st);
-        if (!ret->command) {
-                ctl_err("no command given (see 'apikeyctl --help')");
-                return EXIT_USAGE;
-        }
-        if ((r = check_arguments(&st)) >= 0)
-                return r;
-        if (st.npos == 1)
-                ret->key_id = st.pos[0];
-        return -1;
+void args_free(struct ctl_options *o)
+{
+        free(o->files);
+        o->files = NULL;
+        o->nfiles = 0;
 }

@@ -2,16 +2,18 @@
  *
  *   connect, check the peer is root or the apikeyd account,
  *   send one MSG_CTL_REQUEST,
- *   receive MSG_KEY_INFO records (up to CTL_MAX_KEYS) until the MSG_CTL_REPLY.
+ *   receive records (MSG_KEY_INFO, MSG_SID_INFO, MSG_AUDIT_RECORD; up to
+ *   CTL_MAX_RECORDS) until the MSG_CTL_REPLY.
  *
- * The whole exchange must finish within CTL_TIMEOUT_MS. The receive buffer
- * held the new key after create: it is wiped before returning. */
+ * The whole exchange must finish within CTL_TIMEOUT_MS. The buffers held a
+ * key (the new one after create and rotate, the one found by scan): they are
+ * wiped before returning. */
 #include <errno.h>
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "records.h"
 #include "transport.h"
 
 #define START_HINT "is apikeyd running? try: systemctl start apikeyd.socket apikeyd-control.socket"
@@ -21,18 +23,6 @@ static uid_t daemon_uid(void)
         struct passwd *pw = getpwnam(CTL_DAEMON_USER);
 
         return pw ? pw->pw_uid : 0;
-}
-
-static int build_request(const struct ctl_options *o, struct wire_buf *b)
-{
-        wire_init(b, MSG_CTL_REQUEST);
-        wire_put_u32(b, TAG_COMMAND, o->command);
-        wire_put_str(b, TAG_KEY_ID, o->key_id);
-        wire_put_str(b, TAG_NAME, o->name);
-        wire_put_str(b, TAG_DESCRIPTION, o->description);
-        if (o->command == CTL_LIST)
-                wire_put_u32(b, TAG_FLAGS, o->all ? CTL_FLAG_ALL : 0);
-        return wire_finish(b);
 }
 
 static int connect_daemon(const char *path, int64_t deadline, int *ret_fd)
@@ -92,53 +82,61 @@ static int io_error(const char *path, int r)
         }
 }
 
-static bool wants_keys(enum ctl_command c)
+/* Decodes a record of the command's type into records. */
+static int keep_record(const struct wire_msg *m, struct rec_list *records)
 {
-        return c == CTL_LIST || c == CTL_SHOW || c == CTL_CREATE;
+        union {
+                struct key_info k;
+                struct sid_info s;
+                struct audit_record a;
+        } rec;
+        int r = rec_decode(records->type, m, &rec);
+
+        if (r == 0 && (r = rec_list_add(records, &rec)) < 0)
+                rec_free(records->type, &rec);
+        if (r == -ENOMEM) {
+                ctl_err("out of memory");
+                return EXIT_FAILURE_OTHER;
+        }
+        return r < 0 ? ctl_protocol_error("malformed record") : EXIT_OK;
 }
 
-/* Receives until the reply. */
+/* Receives records until the reply. Records of another type than the
+ * command's are counted and dropped. */
 static int receive(int fd, const struct ctl_options *o, int64_t deadline, struct wire_buf *rb,
-                   struct key_list *keys, struct ctl_reply *reply)
+                   struct rec_list *records, struct ctl_reply *reply)
 {
-        size_t nkeys = 0;
+        size_t nrecords = 0;
 
         for (;;) {
                 struct wire_msg m;
-                struct key_info k;
                 int r = transport_recv(fd, rb->data, sizeof(rb->data), &m, deadline);
 
                 if (r < 0)
                         return io_error(o->socket, r);
                 if (m.type == MSG_CTL_REPLY)
                         return reply_decode(&m, reply) < 0 ? ctl_protocol_error("malformed reply") : EXIT_OK;
-                if (m.type != MSG_KEY_INFO)
+                if (!rec_type_of(m.type))
                         return ctl_protocol_error("unexpected message type");
-                if (++nkeys > CTL_MAX_KEYS)
-                        return ctl_protocol_error("too many keys in one reply");
-                if (!wants_keys(o->command))
+                if (++nrecords > CTL_MAX_RECORDS)
+                        return ctl_protocol_error("too many records in one reply");
+                if (!records || !records->type || m.type != records->type->msg_type)
                         continue;
-                r = key_info_decode(&m, &k);
-                if (r == 0 && key_list_add(keys, &k) < 0) {
-                        key_info_free(&k);
-                        r = -ENOMEM;
-                }
-                if (r == -ENOMEM) {
-                        ctl_err("out of memory");
-                        return EXIT_FAILURE_OTHER;
-                }
-                if (r < 0)
-                        return ctl_protocol_error("malformed key record");
+                r = keep_record(&m, records);
+                if (r != EXIT_OK)
+                        return r;
         }
 }
 
-int client_exchange(const struct ctl_options *o, struct key_list *keys, struct ctl_reply *reply)
+int client_exchange(const struct ctl_options *o, struct rec_list *records, struct ctl_reply *reply)
 {
         int64_t deadline = transport_now_ms() + CTL_TIMEOUT_MS;
         struct wire_buf b;
         int fd = -1, r;
 
-        if (build_request(o, &b) < 0) {
+        if (records)
+                records->type = rec_type_of(cmd_record_type(o->command));
+        if (request_build(o, &b) < 0) {
                 wire_wipe(&b);
                 ctl_err("cannot encode the request (an argument is too long or has control characters)");
                 return EXIT_USAGE;
@@ -151,7 +149,7 @@ int client_exchange(const struct ctl_options *o, struct key_list *keys, struct c
         }
         wire_wipe(&b);
         if (r == EXIT_OK)
-                r = receive(fd, o, deadline, &b, keys, reply);
+                r = receive(fd, o, deadline, &b, records, reply);
         wire_wipe(&b);
         if (fd >= 0)
                 close(fd);

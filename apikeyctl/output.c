@@ -1,103 +1,46 @@
-/* output.c - what apikeyctl prints for people: an aligned table for list,
- * "Field: value" lines for show and status, one line for the rest. Missing
- * fields print as "-". Strings from the daemon go through text_put(). */
+/* output.c - keys, results and the daemon's status as text for people: an
+ * aligned table for list, "Field: value" lines for show and status, one
+ * line for the rest. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "ctl.h"
+#include "out.h"
 
-enum { COL_ID, COL_IDENTITY, COL_NAME, COL_STATE, COL_CREATED, COL_LAST_USED, COL_USES, NCOL };
+enum { COL_ID, COL_IDENTITY, COL_KIND, COL_NAME, COL_STATE, COL_EXPIRES, COL_LAST_USED, COL_USES, NCOL };
 
-static const char *const headers[NCOL] = { "ID", "IDENTITY", "NAME", "STATE", "CREATED", "LAST USED", "USES" };
+static const char *const headers[NCOL] = { "ID",      "IDENTITY", "KIND",      "NAME",
+                                           "STATE",   "EXPIRES",  "LAST USED", "USES" };
 
-struct row {
-        const char *cell[NCOL];
-        char created[32], last_used[32], uses[24];
-};
-
-static const char *or_dash(const char *s)
+/* "active", or "active,locked" when the key is locked. */
+static const char *state_cell(const struct key_info *k, char *buf, size_t sz)
 {
-        return s && *s ? s : "-";
+        if (!k->locked.set || !k->locked.v)
+                return or_dash(k->state);
+        snprintf(buf, sz, "%s,locked", or_dash(k->state));
+        return buf;
 }
 
-static void fmt_created(const struct opt_u64 *t, char *buf, size_t sz)
+static void key_row(const void *rec, struct table_row *r)
 {
-        if (t->set)
-                timefmt_local(t->v, buf, sz);
-        else
-                snprintf(buf, sz, "-");
-}
+        const struct key_info *k = rec;
 
-static void fmt_last_used(const struct opt_u64 *t, char *buf, size_t sz)
-{
-        if (t->set && t->v == 0)
-                snprintf(buf, sz, "never");
-        else
-                fmt_created(t, buf, sz);
-}
-
-static void fmt_count(const struct opt_u64 *n, char *buf, size_t sz)
-{
-        if (n->set)
-                snprintf(buf, sz, "%" PRIu64, n->v);
-        else
-                snprintf(buf, sz, "-");
-}
-
-static void row_fill(const struct key_info *k, struct row *r)
-{
-        fmt_created(&k->created_at, r->created, sizeof(r->created));
-        fmt_last_used(&k->last_used_at, r->last_used, sizeof(r->last_used));
-        fmt_count(&k->use_count, r->uses, sizeof(r->uses));
         r->cell[COL_ID] = or_dash(k->id);
         r->cell[COL_IDENTITY] = or_dash(k->identity);
+        r->cell[COL_KIND] = or_dash(k->kind);
         r->cell[COL_NAME] = or_dash(k->name);
-        r->cell[COL_STATE] = or_dash(k->state);
-        r->cell[COL_CREATED] = r->created;
-        r->cell[COL_LAST_USED] = r->last_used;
-        r->cell[COL_USES] = r->uses;
+        r->cell[COL_STATE] = state_cell(k, r->buf[COL_STATE], sizeof(r->buf[COL_STATE]));
+        fmt_time_or(&k->expires_at, "never", r->buf[COL_EXPIRES], sizeof(r->buf[COL_EXPIRES]));
+        r->cell[COL_EXPIRES] = r->buf[COL_EXPIRES];
+        fmt_time_or(&k->last_used_at, "never", r->buf[COL_LAST_USED], sizeof(r->buf[COL_LAST_USED]));
+        r->cell[COL_LAST_USED] = r->buf[COL_LAST_USED];
+        fmt_count(&k->use_count, r->buf[COL_USES], sizeof(r->buf[COL_USES]));
+        r->cell[COL_USES] = r->buf[COL_USES];
 }
 
-static void print_row(const char *const cell[NCOL], const size_t width[NCOL])
+void output_key_list(const struct rec_list *l)
 {
-        for (int c = 0; c < NCOL; c++) {
-                if (c == NCOL - 1) {
-                        text_put(stdout, cell[c]);
-                        break;
-                }
-                text_put_padded(stdout, cell[c], width[c]);
-                fputs("  ", stdout);
-        }
-        fputc('\n', stdout);
-}
-
-void output_list(const struct key_list *l)
-{
-        size_t width[NCOL];
-        struct row r;
-
-        for (int c = 0; c < NCOL; c++)
-                width[c] = text_width(headers[c]);
-        for (size_t i = 0; i < l->n; i++) {
-                row_fill(&l->items[i], &r);
-                for (int c = 0; c < NCOL; c++) {
-                        size_t w = text_width(r.cell[c]);
-                        if (w > width[c])
-                                width[c] = w;
-                }
-        }
-        print_row(headers, width);
-        for (size_t i = 0; i < l->n; i++) {
-                row_fill(&l->items[i], &r);
-                print_row(r.cell, width);
-        }
-}
-
-static void field(const char *label, const char *value)
-{
-        printf("%s: ", label);
-        text_put(stdout, or_dash(value));
-        fputc('\n', stdout);
+        table_print(headers, NCOL, l, key_row);
 }
 
 static void field_owner(const struct key_info *k)
@@ -114,26 +57,51 @@ static void field_owner(const struct key_info *k)
         fputc('\n', stdout);
 }
 
-void output_show(const struct key_info *k)
+/* A restriction list: "any" when empty. */
+static void field_list(const char *label, const char *list)
+{
+        out_field(label, list && !*list ? "any" : list);
+}
+
+static void show_restrictions(const struct key_info *k)
 {
         char buf[32];
 
-        field("ID", k->id);
-        field("Identity", k->identity);
-        field("Kind", k->kind);
+        out_field("Locked", fmt_yes_no(&k->locked));
+        fmt_time_or(&k->expires_at, "never", buf, sizeof(buf));
+        out_field("Expires", buf);
+        field_list("Services", k->services);
+        field_list("Sources", k->sources);
+        if (k->max_uses.set && k->max_uses.v == 0)
+                snprintf(buf, sizeof(buf), "unlimited");
+        else
+                fmt_count(&k->max_uses, buf, sizeof(buf));
+        out_field("Max uses", buf);
+        out_field("Leak action", k->leak_action);
+        out_field("Rotated to", k->rotated_to);
+}
+
+void output_key_show(const struct key_info *k)
+{
+        char buf[32];
+
+        out_field("ID", k->id);
+        out_field("Identity", k->identity);
+        out_field("Kind", k->kind);
         field_owner(k);
-        field("Name", k->name);
-        field("Description", k->description);
-        field("State", k->state);
-        fmt_created(&k->created_at, buf, sizeof(buf));
-        field("Created", buf);
-        field("Created by", k->created_by);
-        fmt_last_used(&k->last_used_at, buf, sizeof(buf));
-        field("Last used", buf);
-        field("Last used from", k->last_used_from);
-        field("Last used service", k->last_used_service);
+        out_field("Name", k->name);
+        out_field("Description", k->description);
+        out_field("State", k->state);
+        show_restrictions(k);
+        fmt_time(&k->created_at, buf, sizeof(buf));
+        out_field("Created", buf);
+        out_field("Created by", k->created_by);
+        fmt_time_or(&k->last_used_at, "never", buf, sizeof(buf));
+        out_field("Last used", buf);
+        out_field("Last used from", k->last_used_from);
+        out_field("Last used service", k->last_used_service);
         fmt_count(&k->use_count, buf, sizeof(buf));
-        field("Uses", buf);
+        out_field("Uses", buf);
 }
 
 void output_created(const struct ctl_reply *r)
@@ -143,9 +111,9 @@ void output_created(const struct ctl_reply *r)
         fputc('\n', stdout);
 }
 
-void output_result(const char *id, const char *result)
+void output_result(const char *what, const char *id, const char *result)
 {
-        printf("%s %s\n", result, id);
+        printf("%s %s%s\n", result, what, id);
 }
 
 void output_status(const struct ctl_reply *r)
@@ -157,12 +125,16 @@ void output_status(const struct ctl_reply *r)
         fputc('\n', stdout);
         if (r->uptime.set)
                 timefmt_duration(r->uptime.v, buf, sizeof(buf));
-        field("Uptime", r->uptime.set ? buf : NULL);
+        out_field("Uptime", r->uptime.set ? buf : NULL);
         fmt_count(&r->key_count, buf, sizeof(buf));
-        field("Keys", buf);
+        out_field("Keys", buf);
         fputs("Caller: ", stdout);
         text_put(stdout, r->has_caller ? r->caller : "-");
         if (r->is_admin.set)
                 fputs(r->is_admin.v ? " (admin)" : " (not admin)", stdout);
         fputc('\n', stdout);
+        if (r->max_lifetime.set) {
+                timefmt_span(r->max_lifetime.v, buf, sizeof(buf));
+                out_field("Max key lifetime", r->max_lifetime.v ? buf : "none");
+        }
 }

@@ -13,13 +13,24 @@ static bool to_time_t(uint64_t t, time_t *ret)
         return true;
 }
 
-void timefmt_local(uint64_t t, char *buf, size_t sz)
+static void local(uint64_t t, bool seconds, char *buf, size_t sz)
 {
         struct tm tm;
         time_t tt;
 
-        if (!to_time_t(t, &tt) || !localtime_r(&tt, &tm) || strftime(buf, sz, "%Y-%m-%d %H:%M", &tm) == 0)
+        if (!to_time_t(t, &tt) || !localtime_r(&tt, &tm) ||
+            (seconds ? strftime(buf, sz, "%Y-%m-%d %H:%M:%S", &tm) : strftime(buf, sz, "%Y-%m-%d %H:%M", &tm)) == 0)
                 snprintf(buf, sz, "-");
+}
+
+void timefmt_local(uint64_t t, char *buf, size_t sz)
+{
+        local(t, false, buf, sz);
+}
+
+void timefmt_local_seconds(uint64_t t, char *buf, size_t sz)
+{
+        local(t, true, buf, sz);
 }
 
 bool timefmt_utc_iso(uint64_t t, char *buf, size_t sz)
@@ -45,4 +56,19 @@ void timefmt_duration(uint64_t secs, char *buf, size_t sz)
                 snprintf(buf, sz, "%llum %llus", (unsigned long long)m, (unsigned long long)s);
         else
                 snprintf(buf, sz, "%llus", (unsigned long long)s);
+}
+
+void timefmt_span(uint64_t secs, char *buf, size_t sz)
+{
+        static const struct {
+                uint64_t seconds;
+                char unit;
+        } units[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' } };
+
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                if (secs > 0 && secs % units[i].seconds == 0) {
+                        snprintf(buf, sz, "%llu%c", (unsigned long long)(secs / units[i].seconds), units[i].unit);
+                        return;
+                }
+        snprintf(buf, sz, "%llus", (unsigned long long)secs);
 }

@@ -264,6 +264,9 @@ int cmd_list(struct ctl_ctx *c)
 
         if (list_filter(c, &f, user, sid) < 0)
                 return 0;
+        /* --inactive filters on the store's last use: write the pending ones. */
+        if (daemon_flush(c->d) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "could not write pending uses");
         if (!f.owner_name && !(c->flags & CTL_FLAG_ALL) && !c->admin)
                 return ctl_reply(c, STATUS_OK, NULL);
         if (f.owner_name && !f.owner_name[0])

@@ -6,19 +6,7 @@
 
 #include "control.h"
 #include "log.h"
-
-static bool sid_name_valid(const char *s)
-{
-        size_t len = strlen(s);
-
-        if (len == 0 || len > PROTO_SID_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
-                      s[i] == '-'))
-                        return false;
-        return true;
-}
+#include "restrict.h"
 
 static uint64_t sid_key_count(struct ctl_ctx *c, const char *name)
 {
@@ -52,7 +40,7 @@ static int send_sid_info(struct ctl_ctx *c, const struct sid_record *r)
 static int read_name(struct ctl_ctx *c, char name[PROTO_SID_NAME_MAX + 1])
 {
         ctl_get_str(c->m, TAG_SERVICE_ID, name, PROTO_SID_NAME_MAX + 1);
-        if (!sid_name_valid(name))
+        if (!service_id_name_valid(name))
                 return ctl_reply(c, STATUS_INVALID, "a service ID name is 1-64 of [a-z0-9._-], starting with a "
                                                     "letter or digit"), -EINVAL;
         snprintf(c->identity, sizeof(c->identity), "service:%s", name);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "key.h"
 #include "proto.h"
 
 #define CIDR_TEXT_MAX 64
@@ -152,4 +153,16 @@ static bool item_differs(const char *item, void *ud)
 bool service_list_contains(const char *list, const char *service)
 {
         return service && service_list_valid(list) && !each_item(list, item_differs, (void *)service);
+}
+
+bool service_id_name_valid(const char *s)
+{
+        size_t len = s ? strlen(s) : 0;
+
+        if (len == 0 || len > PROTO_SID_NAME_MAX || !strchr(KEY_ID_ALPHABET, s[0]))
+                return false;
+        for (size_t i = 1; i < len; i++)
+                if (!strchr(KEY_ID_ALPHABET "._-", s[i]))
+                        return false;
+        return true;
 }

@@ -30,5 +30,7 @@ bool cidr_list_match(const char *list, const char *ip);
 bool service_name_valid(const char *s, size_t len);
 bool service_list_valid(const char *list);
 bool service_list_contains(const char *list, const char *service);
+/* Service ID names: 1..64 of [a-z0-9._-], starting with a letter or digit. */
+bool service_id_name_valid(const char *s);
 
 #endif

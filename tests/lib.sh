@@ -39,7 +39,7 @@ trap 'exit 1' INT TERM
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+check() { local d=$1; shift; if "$@" >/dev/null; then ok "$d"; else not_ok "$d"; fi; }
 # expect_eq DESCRIPTION ACTUAL EXPECTED
 expect_eq() {
         if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', expected '$3')"; fi
@@ -124,3 +124,17 @@ pam_auth() {
 pam_result() {
         pam_auth "$@" | sed -n 's/^authenticate=//p'
 }
+
+# key_id KEY: the ID inside a key.
+key_id() { cut -c5-16 <<<"$1"; }
+
+# create_key USER ARGS...: a key created by USER with apikeyctl create ARGS.
+create_key() { local u=$1; shift; ctl_as "$u" create "$@"; }
+
+# audit_has ID RESULT: the audit log (as root) has a record for key ID with RESULT.
+audit_has() {
+        ctl_as root audit --key "$1" --json | jq -e --arg r "$2" 'any(.[]; .result == $r)' >/dev/null
+}
+
+# exit_of CMD...: the exit status of CMD, its output discarded.
+exit_of() { "$@" >/dev/null 2>&1; echo $?; }

@@ -1,0 +1,65 @@
+/* out.h - the printers: text for people (aligned tables with local times,
+ * "Field: value" lines, one line for the rest; missing values as "-") and
+ * JSON for scripts (absent values null). Strings from the daemon go through
+ * text_put() or json_str(). */
+#ifndef APIKEYCTL_OUT_H
+#define APIKEYCTL_OUT_H
+
+#include "records.h"
+
+/* answer.c: what a successful reply must hold, and printing it. Return exit
+ * codes. */
+int answer_check(const struct ctl_options *o, const struct rec_list *records, const struct ctl_reply *r);
+int answer_print(const struct ctl_options *o, const struct rec_list *records, const struct ctl_reply *r);
+
+/* fmt.c: values as table cells and field values. */
+const char *or_dash(const char *s);
+void fmt_time(const struct opt_u64 *t, char *buf, size_t sz);          /* local date or "-" */
+void fmt_time_or(const struct opt_u64 *t, const char *zero, char *buf, size_t sz); /* 0: zero */
+void fmt_count(const struct opt_u64 *n, char *buf, size_t sz);
+const char *fmt_yes_no(const struct opt_u64 *b);                         /* "yes", "no", "-" */
+void out_field(const char *label, const char *value);                    /* "Label: value\n" */
+
+/* table.c: an aligned table; fill is called twice per record. */
+#define TABLE_MAX_COLS 10
+#define TABLE_CELL_MAX 72
+struct table_row {
+        const char *cell[TABLE_MAX_COLS];
+        char buf[TABLE_MAX_COLS][TABLE_CELL_MAX];
+};
+typedef void table_fill_fn(const void *rec, struct table_row *row);
+void table_print(const char *const *headers, size_t ncol, const struct rec_list *l, table_fill_fn *fill);
+
+/* jsonw.c: JSON values on stdout. */
+void json_str(const char *s); /* NULL: null */
+void json_u64(const struct opt_u64 *n);
+void json_time(const struct opt_u64 *t, bool zero_is_null);
+void json_bool(const struct opt_u64 *b);
+void json_member(const char *name);    /* ", \"name\": " */
+void json_array(const struct rec_list *l, void (*object)(const void *rec));
+
+/* output.c and json.c: keys, results and status. */
+void output_key_list(const struct rec_list *l);
+void output_key_show(const struct key_info *k);
+void output_created(const struct ctl_reply *r);
+void output_result(const char *what, const char *id, const char *result); /* "disabled ID" */
+void output_status(const struct ctl_reply *r);
+void json_key_list(const struct rec_list *l);
+void json_key_show(const struct key_info *k);
+void json_created(const struct ctl_reply *r, const struct key_info *k, const char *replaces);
+void json_result(const char *member, const char *id, const char *result);
+void json_status(const struct ctl_reply *r);
+
+/* output_sid.c and json_sid.c: service IDs. */
+void output_sid_list(const struct rec_list *l);
+void output_sid_show(const struct sid_info *s);
+void json_sid_list(const struct rec_list *l);
+void json_sid_show(const struct sid_info *s);
+
+/* output_audit.c and json_audit.c: the audit log. */
+void output_audit_list(const struct rec_list *l);
+void output_audit_verify(const struct ctl_reply *r);
+void json_audit_list(const struct rec_list *l);
+void json_audit_verify(const struct ctl_reply *r);
+
+#endif

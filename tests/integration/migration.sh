@@ -1,0 +1,27 @@
+#!/bin/bash
+# migration.sh - a store made by apikeyd 0.1.0 (schema 1: the foundation)
+# opens in this apikeyd, is migrated, and its keys keep working.
+. "$(dirname "$0")/../lib.sh"
+
+sqlite3 "$T/state/keys.db" <tests/fixtures/v1-keys.sql
+install -m 0600 tests/fixtures/v1-hash.key "$T/state/hash.key"
+chmod 0600 "$T/state/keys.db"
+expect_eq "the fixture is schema 1" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_version')" 1
+{ read -r active; read -r disabled; } <tests/fixtures/v1-keys.txt
+pam_service apikey timeout=3
+
+start_daemon
+check "the daemon migrated the store" grep -q "migrated schema to version 2" "$T/daemon.log"
+expect_eq "the store is now schema 2" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_version')" 2
+expect_eq "root's foundation key logs in" "$(pam_result apikey root "$active")" PAM_SUCCESS
+expect_eq "the foundation's disabled key stays disabled" "$(pam_result apikey root "$disabled")" PAM_AUTH_ERR
+list=$(ctl_as root list --json)
+check "both keys are listed with the new fields" jq -e \
+        'length == 2 and all(.[]; .leak_action == "disable" and .locked == false and .expires_at == null)' <<<"$list"
+check "the old key's use was recorded" jq -e 'any(.[]; .name == "foundation" and .use_count == 1)' \
+        <<<"$(ctl_as root list --json)"
+expect_eq "new features work on old keys: lock" "$(exit_of ctl_as root lock "$(key_id "$active")")" 0
+expect_eq "audit --verify on the migrated store" "$(exit_of ctl_as root audit --verify)" 0
+stop_daemon
+start_daemon
+expect_eq "a second start does not migrate again" "$(grep -c 'migrated schema' "$T/daemon.log")" 1
