@@ -144,7 +144,7 @@ int answer_print(const struct ctl_options *o, const struct rec_list *l, const st
                 o->json ? json_key_show(rec_at(l, 0)) : output_key_show(rec_at(l, 0));
                 break;
         case CTL_STATUS:
-                o->json ? json_status(r) : output_status(r);
+                o->json ? json_status(r, l) : output_status(r, l);
                 break;
         case CTL_SID_LIST:
                 o->json ? json_sid_list(l) : output_sid_list(l);

@@ -72,7 +72,7 @@ struct ctl_reply {
         char state[33];
         char result[33];
         char rotated_to[KEY_ID_LEN + 1];
-        struct opt_u64 key_count, uptime, is_admin, seq, max_lifetime;
+        struct opt_u64 key_count, uptime, is_admin, seq, max_lifetime, rl_burst, rl_interval;
 };
 
 /* usage.c */

@@ -104,7 +104,22 @@ void json_result(const char *member, const char *id, const char *result)
         fputs("}\n", stdout);
 }
 
-void json_status(const struct ctl_reply *r)
+static void json_blocked(const void *rec)
+{
+        const struct blocked_info *b = rec;
+
+        fputs("{\"kind\": ", stdout);
+        json_str(b->kind);
+        json_member("source");
+        json_str(b->source);
+        json_member("since");
+        json_time(&b->since, true);
+        json_member("failures");
+        json_u64(&b->failures);
+        fputs("}", stdout);
+}
+
+void json_status(const struct ctl_reply *r, const struct rec_list *blocked)
 {
         struct opt_u64 max_lifetime = r->max_lifetime;
 
@@ -121,5 +136,11 @@ void json_status(const struct ctl_reply *r)
         json_member("max_key_lifetime");
         max_lifetime.set = max_lifetime.set && max_lifetime.v != 0;
         json_u64(&max_lifetime);
+        json_member("rate_limit_burst");
+        json_u64(&r->rl_burst);
+        json_member("rate_limit_interval");
+        json_u64(&r->rl_interval);
+        json_member("blocked");
+        json_array(blocked, json_blocked);
         fputs("}\n", stdout);
 }

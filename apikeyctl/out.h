@@ -43,12 +43,12 @@ void output_key_list(const struct rec_list *l);
 void output_key_show(const struct key_info *k);
 void output_created(const struct ctl_reply *r);
 void output_result(const char *what, const char *id, const char *result); /* "disabled ID" */
-void output_status(const struct ctl_reply *r);
+void output_status(const struct ctl_reply *r, const struct rec_list *blocked);
 void json_key_list(const struct rec_list *l);
 void json_key_show(const struct key_info *k);
 void json_created(const struct ctl_reply *r, const struct key_info *k, const char *replaces);
 void json_result(const char *member, const char *id, const char *result);
-void json_status(const struct ctl_reply *r);
+void json_status(const struct ctl_reply *r, const struct rec_list *blocked);
 
 /* output_sid.c and json_sid.c: service IDs. */
 void output_sid_list(const struct rec_list *l);

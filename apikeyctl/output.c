@@ -116,7 +116,22 @@ void output_result(const char *what, const char *id, const char *result)
         printf("%s %s%s\n", result, what, id);
 }
 
-void output_status(const struct ctl_reply *r)
+static void output_blocked(const struct rec_list *l)
+{
+        char since[64];
+
+        for (size_t i = 0; i < l->n; i++) {
+                const struct blocked_info *b = rec_at(l, i);
+                timefmt_local(b->since.set ? b->since.v : 0, since, sizeof(since));
+                fputs("Blocked: ", stdout);
+                text_put(stdout, b->kind);
+                fputc(' ', stdout);
+                text_put(stdout, b->source);
+                printf(" since %s (%" PRIu64 " failures)\n", since, b->failures.set ? b->failures.v : 0);
+        }
+}
+
+void output_status(const struct ctl_reply *r, const struct rec_list *blocked)
 {
         char buf[64];
 
@@ -137,4 +152,12 @@ void output_status(const struct ctl_reply *r)
                 timefmt_span(r->max_lifetime.v, buf, sizeof(buf));
                 out_field("Max key lifetime", r->max_lifetime.v ? buf : "none");
         }
+        if (r->rl_burst.set && r->rl_interval.set) {
+                if (r->rl_burst.v)
+                        printf("Rate limit: %" PRIu64 " failures per remote host, local uid or key ID, then one "
+                               "per %" PRIu64 "s\n", r->rl_burst.v, r->rl_interval.v);
+                else
+                        out_field("Rate limit", "off");
+        }
+        output_blocked(blocked);
 }

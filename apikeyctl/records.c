@@ -63,7 +63,15 @@ static const struct rec_field audit_fields[] = {
         U32(audit_record, peer_pid, TAG_PEER_PID),
 };
 
+static const struct rec_field blocked_fields[] = {
+        STR_REQ(blocked_info, kind, TAG_EVENT),
+        STR_REQ(blocked_info, source, TAG_DETAIL),
+        U64(blocked_info, since, TAG_TIME),
+        U64(blocked_info, failures, TAG_USE_COUNT),
+};
+
 const struct rec_type rec_key_info = TYPE(MSG_KEY_INFO, key_info, key_fields);
+const struct rec_type rec_blocked = TYPE(MSG_BLOCKED, blocked_info, blocked_fields);
 const struct rec_type rec_sid_info = TYPE(MSG_SID_INFO, sid_info, sid_fields);
 const struct rec_type rec_audit_record = TYPE(MSG_AUDIT_RECORD, audit_record, audit_fields);
 
@@ -76,6 +84,8 @@ const struct rec_type *rec_type_of(uint8_t msg_type)
                 return &rec_sid_info;
         case MSG_AUDIT_RECORD:
                 return &rec_audit_record;
+        case MSG_BLOCKED:
+                return &rec_blocked;
         default:
                 return NULL;
         }

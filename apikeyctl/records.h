@@ -20,6 +20,11 @@ struct sid_info {
         struct opt_u64 unix_uid, locked, created_at, key_count;
 };
 
+struct blocked_info {
+        char *kind, *source;
+        struct opt_u64 since, failures;
+};
+
 struct audit_record {
         char *event, *result, *key_id, *identity, *user, *service, *rhost, *tty, *caller, *action, *detail;
         struct opt_u64 seq, time, peer_uid, peer_pid;
@@ -41,7 +46,7 @@ struct rec_type {
         size_t nfields;
 };
 
-extern const struct rec_type rec_key_info, rec_sid_info, rec_audit_record;
+extern const struct rec_type rec_key_info, rec_sid_info, rec_audit_record, rec_blocked;
 const struct rec_type *rec_type_of(uint8_t msg_type); /* NULL for other types */
 
 /* Decodes m into *ret (a struct of t's type): 0, -EBADMSG or -ENOMEM. */

@@ -34,6 +34,8 @@ static const struct {
         { TAG_IS_ADMIN, true, offsetof(struct ctl_reply, is_admin) },
         { TAG_SEQ, false, offsetof(struct ctl_reply, seq) },
         { TAG_MAX_LIFETIME, false, offsetof(struct ctl_reply, max_lifetime) },
+        { TAG_RL_BURST, true, offsetof(struct ctl_reply, rl_burst) },
+        { TAG_RL_INTERVAL, false, offsetof(struct ctl_reply, rl_interval) },
 };
 
 static int get_num(const struct wire_msg *m, uint8_t tag, bool is_u32, struct opt_u64 *ret)

@@ -179,6 +179,25 @@ static void audit_attempt(struct daemon *d, const struct peer *p, const struct a
         audit_add(d, &a);
 }
 
+/* Rate limits: a blocked source is answered without looking at the key; a
+ * key ID under attack answers rate_limited to failures only, never to its
+ * own correct secret. */
+static void decide_limited(struct daemon *d, const struct peer *p, const struct auth_request *req,
+                           struct key_record *k, struct auth_result *res)
+{
+        if (abuse_source_blocked(d, p, req->rhost, res->detail, sizeof(res->detail))) {
+                res->verdict = VERDICT_RATE_LIMITED;
+                return;
+        }
+        res->verdict = decide(d, req, k, res);
+        if (res->verdict != VERDICT_OK && abuse_key_blocked(d, res->key_id)) {
+                snprintf(res->detail, sizeof(res->detail), "key %s is rate limited (was: %s)", res->key_id,
+                         verdict_to_string(res->verdict));
+                res->verdict = VERDICT_RATE_LIMITED;
+        }
+        abuse_charge(d, p, req->rhost, res->key_id, res->verdict);
+}
+
 void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *m)
 {
         struct auth_request req;
@@ -186,7 +205,7 @@ void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *
         struct key_record k;
 
         if (read_request(m, &req) == 0 && m->type == MSG_AUTH_REQUEST)
-                res.verdict = decide(d, &req, &k, &res);
+                decide_limited(d, p, &req, &k, &res);
         sodium_memzero(req.key, sizeof(req.key));
 
         if (res.verdict == VERDICT_OK) {
@@ -210,8 +229,11 @@ void leak_report_handle(struct daemon *d, const struct peer *p, const struct wir
         struct key_record k;
         int r = read_request(m, &req);
 
-        if (r == 0)
+        if (r == 0 && abuse_source_blocked(d, p, req.rhost, res.detail, sizeof(res.detail)))
+                r = -EBUSY; /* a flood of key-shaped names is not looked up */
+        else if (r == 0)
                 r = key_lookup_verified(d, req.key, &k);
+        abuse_charge(d, p, req.rhost, "", VERDICT_LEAKED);
         sodium_memzero(req.key, sizeof(req.key));
         if (r == 0) {
                 char how[PROTO_MESSAGE_MAX];
@@ -219,7 +241,8 @@ void leak_report_handle(struct daemon *d, const struct peer *p, const struct wir
                          req.rhost);
                 leak_apply(d, &k, how, p, NULL);
         } else {
-                snprintf(res.detail, sizeof(res.detail), "a key-shaped user name that is no valid key");
+                if (r != -EBUSY)
+                        snprintf(res.detail, sizeof(res.detail), "a key-shaped user name that is no valid key");
                 audit_attempt(d, p, &req, &res);
         }
         send_reply(p, &res);

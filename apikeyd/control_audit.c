@@ -6,6 +6,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "transport.h"
 
 static int send_record(const struct audit_record *r, void *userdata)
 {
@@ -62,6 +63,19 @@ int cmd_audit(struct ctl_ctx *c)
         return ctl_reply(c, STATUS_OK, NULL);
 }
 
+static void send_blocked(const struct rl_entry *e, void *userdata)
+{
+        struct ctl_ctx *c = userdata;
+        struct wire_buf b;
+
+        wire_init(&b, MSG_BLOCKED);
+        wire_put_str(&b, TAG_EVENT, rl_kind_name(e->kind));
+        wire_put_str(&b, TAG_DETAIL, e->name);
+        wire_put_u64(&b, TAG_TIME, (uint64_t)e->blocked_since);
+        wire_put_u64(&b, TAG_USE_COUNT, e->failures);
+        (void)peer_send(c->p, &b);
+}
+
 int cmd_status(struct ctl_ctx *c)
 {
         struct key_filter f = KEY_FILTER_ANY;
@@ -75,6 +89,8 @@ int cmd_status(struct ctl_ctx *c)
         }
         if ((c->admin || c->caller[0]) && store_key_count(c->d->store, &f, &count) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error");
+        if (c->admin) /* sources are other people's addresses */
+                rl_each_blocked(&c->d->rl, transport_now_ms(), send_blocked, c);
         c->status = STATUS_OK;
         wire_init(&b, MSG_CTL_REPLY);
         wire_put_u32(&b, TAG_STATUS, STATUS_OK);
@@ -84,5 +100,7 @@ int cmd_status(struct ctl_ctx *c)
         wire_put_str(&b, TAG_CALLER, c->caller[0] ? c->caller : "?");
         wire_put_u32(&b, TAG_IS_ADMIN, c->admin ? 1 : 0);
         wire_put_u64(&b, TAG_MAX_LIFETIME, c->d->max_lifetime_sec);
+        wire_put_u32(&b, TAG_RL_BURST, c->d->rl.burst);
+        wire_put_u64(&b, TAG_RL_INTERVAL, c->d->rl.interval_ms / 1000);
         return peer_send(c->p, &b);
 }

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "hashkey.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "wire.h"
 
@@ -56,6 +57,8 @@ struct daemon {
         uint64_t audit_seq;                  /* last assigned */
         uint8_t audit_hash[AUDIT_HASH_LEN];  /* hash of the last assigned */
         uint8_t chain_key[AUDIT_HASH_LEN];   /* keys the chain, derived from the installation secret */
+
+        struct ratelimit rl;
 };
 
 /* The caller on one connection, from the kernel (SO_PEERCRED), never from
@@ -107,6 +110,11 @@ int audit_verify(struct daemon *d, uint64_t *ret_count, uint64_t *ret_bad_seq, c
 void audit_encode(const struct audit_record *r, struct wire_buf *b);
 /* Purges expired keys and old audit records. */
 void daemon_maintenance(struct daemon *d);
+
+/* abuse.c: rate limits on authentications (see ratelimit.h). */
+bool abuse_source_blocked(struct daemon *d, const struct peer *p, const char *rhost, char *detail, size_t detailsz);
+bool abuse_key_blocked(struct daemon *d, const char *key_id);
+void abuse_charge(struct daemon *d, const struct peer *p, const char *rhost, const char *key_id, enum verdict v);
 
 /* leak.c: a key found leaked (tripwire or scan). Returns what was done:
  * "disabled", "deleted" or "none". */

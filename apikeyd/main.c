@@ -23,6 +23,8 @@ struct options {
         uint64_t max_lifetime_sec;
         uint64_t purge_after_sec;
         uint64_t audit_retention_sec;
+        unsigned rl_burst;
+        uint64_t rl_interval_sec;
 };
 
 static void usage(FILE *f)
@@ -44,12 +46,16 @@ static void usage(FILE *f)
                 "  --purge-after DURATION   delete expired keys this long after expiry (default 90d)\n"
                 "  --audit-retention DURATION\n"
                 "                           keep audit records this long (default 90d)\n"
+                "  --rate-limit-burst N     failures a remote host, local uid or key ID may have\n"
+                "                           before it is blocked (default %d; 0: no limit)\n"
+                "  --rate-limit-interval DURATION\n"
+                "                           one more failure allowed per DURATION (default %ds)\n"
                 "  -h, --help               show this help\n"
                 "  --version                show the version\n\n"
                 "Durations: 30s, 15m, 12h, 90d, 2w. Logs go to the journal under systemd, to\n"
                 "stderr otherwise. See apikeyd(8).\n",
                 DEFAULT_DB_PATH, DEFAULT_RUN_DIR, DEFAULT_ADMIN_GROUP, DEFAULT_MAX_KEYS_PER_USER,
-                DEFAULT_MAX_KEYS_PER_SID);
+                DEFAULT_MAX_KEYS_PER_SID, RL_DEFAULT_BURST, RL_DEFAULT_INTERVAL_MS / 1000);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
@@ -80,6 +86,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                 OPT_MAX_LIFETIME,
                 OPT_PURGE_AFTER,
                 OPT_AUDIT_RETENTION,
+                OPT_RL_BURST,
+                OPT_RL_INTERVAL,
                 OPT_VERSION
         };
         static const struct option longopts[] = {
@@ -92,6 +100,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                 { "max-lifetime", required_argument, NULL, OPT_MAX_LIFETIME },
                 { "purge-after", required_argument, NULL, OPT_PURGE_AFTER },
                 { "audit-retention", required_argument, NULL, OPT_AUDIT_RETENTION },
+                { "rate-limit-burst", required_argument, NULL, OPT_RL_BURST },
+                { "rate-limit-interval", required_argument, NULL, OPT_RL_INTERVAL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {},
@@ -120,17 +130,26 @@ static int parse_options(int argc, char **argv, struct options *o)
                         }
                         *(c == OPT_MAX_KEYS ? &o->max_keys_per_user : &o->max_keys_per_sid) = (unsigned)v;
                         break;
+                case OPT_RL_BURST:
+                        if (parse_uint(optarg, 100000, &v) < 0) {
+                                fprintf(stderr, "apikeyd: --rate-limit-burst takes a number from 0 to 100000\n");
+                                return -EINVAL;
+                        }
+                        o->rl_burst = (unsigned)v;
+                        break;
                 case OPT_MAX_LIFETIME:
                 case OPT_PURGE_AFTER:
                 case OPT_AUDIT_RETENTION:
+                case OPT_RL_INTERVAL:
                         if (duration_parse(optarg, &v64) < 0 || v64 == 0) {
                                 fprintf(stderr, "apikeyd: %s takes a duration such as 90d, 12h, 15m or 30s\n",
                                         argv[optind - 1]);
                                 return -EINVAL;
                         }
-                        *(c == OPT_MAX_LIFETIME  ? &o->max_lifetime_sec
-                          : c == OPT_PURGE_AFTER ? &o->purge_after_sec
-                                                 : &o->audit_retention_sec) = v64;
+                        *(c == OPT_MAX_LIFETIME    ? &o->max_lifetime_sec
+                          : c == OPT_PURGE_AFTER   ? &o->purge_after_sec
+                          : c == OPT_RL_INTERVAL   ? &o->rl_interval_sec
+                                                   : &o->audit_retention_sec) = v64;
                         break;
                 case 'h': usage(stdout); return 1;
                 case OPT_VERSION: printf("apikeyd %s\n", APIKEY_VERSION); return 1;
@@ -202,7 +221,9 @@ static int run(const struct options *o)
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
-        r = d.usage && d.audit ? sd_event_default(&d.event) : -ENOMEM;
+        r = d.usage && d.audit ? rl_init(&d.rl, o->rl_burst, o->rl_interval_sec * 1000) : -ENOMEM;
+        if (r >= 0)
+                r = sd_event_default(&d.event);
         if (r >= 0)
                 r = open_state(&d, o);
         if (r >= 0)
@@ -232,6 +253,7 @@ static int run(const struct options *o)
         store_close(d.store);
         free(d.usage);
         free(d.audit);
+        rl_free(&d.rl);
         hashkey_wipe(&d.hashkey);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -242,6 +264,7 @@ int main(int argc, char **argv)
                 .db = DEFAULT_DB_PATH, .admin_group = DEFAULT_ADMIN_GROUP,
                 .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER, .max_keys_per_sid = DEFAULT_MAX_KEYS_PER_SID,
                 .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
+                .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
         };
         int r;
 

@@ -63,6 +63,8 @@ static const struct tag_spec tag_specs[_TAG_MAX] = {
         [TAG_UNIX_UID] = { KIND_U32, 4 },
         [TAG_PREV_HASH] = { KIND_STR, 64 },
         [TAG_MAX_LIFETIME] = { KIND_U64, 8 },
+        [TAG_RL_BURST] = { KIND_U32, 4 },
+        [TAG_RL_INTERVAL] = { KIND_U64, 8 },
 };
 
 #define BIT(t) (UINT64_C(1) << (t))
@@ -93,7 +95,8 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                 .allowed = BIT(TAG_STATUS) | BIT(TAG_MESSAGE) | BIT(TAG_KEY_ID) | BIT(TAG_KEY) |
                            BIT(TAG_VERSION) | BIT(TAG_KEY_COUNT) | BIT(TAG_UPTIME) | BIT(TAG_CALLER) |
                            BIT(TAG_IS_ADMIN) | BIT(TAG_STATE) | BIT(TAG_RESULT) | BIT(TAG_SEQ) |
-                           BIT(TAG_MAX_LIFETIME) | BIT(TAG_ROTATED_TO),
+                           BIT(TAG_MAX_LIFETIME) | BIT(TAG_ROTATED_TO) | BIT(TAG_RL_BURST) |
+                           BIT(TAG_RL_INTERVAL),
                 .required = BIT(TAG_STATUS),
         },
         [MSG_SID_INFO] = {
@@ -107,6 +110,10 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_PEER_UID) | BIT(TAG_PEER_PID) | BIT(TAG_CALLER) | BIT(TAG_ACTION) |
                            BIT(TAG_DETAIL) | BIT(TAG_PREV_HASH),
                 .required = BIT(TAG_SEQ) | BIT(TAG_TIME) | BIT(TAG_EVENT) | BIT(TAG_RESULT),
+        },
+        [MSG_BLOCKED] = {
+                .allowed = BIT(TAG_EVENT) | BIT(TAG_DETAIL) | BIT(TAG_TIME) | BIT(TAG_USE_COUNT),
+                .required = BIT(TAG_EVENT) | BIT(TAG_DETAIL),
         },
         [MSG_LEAK_REPORT] = {
                 .allowed = BIT(TAG_KEY) | BIT(TAG_SERVICE) | BIT(TAG_RHOST) | BIT(TAG_TTY),

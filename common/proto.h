@@ -20,6 +20,7 @@ enum msg_type {
         MSG_SID_INFO = 6,     /* daemon -> CLI, one per service ID, before the reply */
         MSG_AUDIT_RECORD = 7, /* daemon -> CLI, one per audit record; also the hashed form */
         MSG_LEAK_REPORT = 8,  /* module -> daemon, auth socket: a key typed as a user name */
+        MSG_BLOCKED = 9,      /* daemon -> CLI (status, admins): a rate-limited source */
         _MSG_TYPE_MAX
 };
 
@@ -79,6 +80,8 @@ enum tag {
         TAG_UNIX_UID = 51,    /* u32 */
         TAG_PREV_HASH = 52,   /* hex of the previous audit record's hash */
         TAG_MAX_LIFETIME = 53, /* u64 seconds, 0: none */
+        TAG_RL_BURST = 54,     /* u32 failures before a source is blocked, 0: no limit */
+        TAG_RL_INTERVAL = 55,  /* u64 seconds per failure regained */
         _TAG_MAX
 };
 _Static_assert(_TAG_MAX <= 64, "tags are kept in 64-bit masks (proto.c)");

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -39,10 +40,27 @@ static uid_t trusted_uid(const struct apikey_ctx *c)
         return found->pw_uid;
 }
 
-/* Never hand a key to whoever managed to bind the socket path. */
-static int check_peer(const struct apikey_ctx *c, int fd)
+/* Before connecting: the path must be a socket (not a symlink, FIFO or file)
+ * owned by root or the daemon's account. */
+static int check_socket_path(const struct apikey_ctx *c, uid_t uid)
 {
-        uid_t uid = trusted_uid(c);
+        struct stat st;
+
+        if (lstat(c->opts.socket_path, &st) < 0) {
+                pam_syslog(c->pamh, LOG_ERR, "cannot reach %s: %s", c->opts.socket_path, strerror(errno));
+                return PAM_AUTHINFO_UNAVAIL;
+        }
+        if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != uid)) {
+                pam_syslog(c->pamh, LOG_ERR, "refusing %s: not a socket owned by root or the %s account",
+                           c->opts.socket_path, APIKEY_DAEMON_USER);
+                return PAM_AUTHINFO_UNAVAIL;
+        }
+        return PAM_SUCCESS;
+}
+
+/* After connecting: never hand a key to whoever managed to bind the path. */
+static int check_peer(const struct apikey_ctx *c, int fd, uid_t uid)
+{
         int r = transport_check_peer(fd, uid);
 
         if (r < 0) {
@@ -69,12 +87,12 @@ static int decode_reply(const struct apikey_ctx *c, const struct wire_msg *m, st
         return PAM_SUCCESS;
 }
 
-static int talk(const struct apikey_ctx *c, int fd, const struct wire_buf *req, int64_t deadline,
+static int talk(const struct apikey_ctx *c, int fd, uid_t uid, const struct wire_buf *req, int64_t deadline,
                 struct apikey_reply *ret)
 {
         uint8_t buf[WIRE_MAX_MSG];
         struct wire_msg m;
-        int r = check_peer(c, fd);
+        int r = check_peer(c, fd, uid);
 
         if (r != PAM_SUCCESS)
                 return r;
@@ -91,15 +109,19 @@ static int talk(const struct apikey_ctx *c, int fd, const struct wire_buf *req, 
 static int exchange(const struct apikey_ctx *c, const struct wire_buf *req, struct apikey_reply *ret)
 {
         int64_t deadline = transport_now_ms() + (int64_t)c->opts.timeout_s * 1000;
+        uid_t uid = trusted_uid(c);
         int fd = -1;
-        int r = transport_connect(c->opts.socket_path, deadline, &fd);
+        int r = check_socket_path(c, uid);
 
+        if (r != PAM_SUCCESS)
+                return r;
+        r = transport_connect(c->opts.socket_path, deadline, &fd);
         if (r < 0) {
                 pam_syslog(c->pamh, LOG_ERR, "cannot connect to %s: %s", c->opts.socket_path, strerror(-r));
                 return PAM_AUTHINFO_UNAVAIL;
         }
         apikey_debug(c, "connected to %s", c->opts.socket_path);
-        r = talk(c, fd, req, deadline, ret);
+        r = talk(c, fd, uid, req, deadline, ret);
         close(fd);
         return r;
 }

@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pam_set_data() marker; immutable, so no allocation and no cleanup. */
-static const char authenticated_marker[] = "yes";
+static void free_data(pam_handle_t *pamh, void *data, int error_status)
+{
+        (void)pamh;
+        (void)error_status;
+        free(data);
+}
 
 static const char *item_str(pam_handle_t *pamh, int type)
 {
@@ -193,8 +197,12 @@ static int grant(const struct apikey_ctx *c, const struct apikey_reply *reply)
         r = put_env(c->pamh, "APIKEY_ID", reply->key_id);
         if (r == PAM_SUCCESS)
                 r = put_env(c->pamh, "APIKEY_IDENTITY", reply->identity);
-        if (r == PAM_SUCCESS)
-                r = pam_set_data(c->pamh, APIKEY_DATA_AUTHENTICATED, (void *)authenticated_marker, NULL);
+        if (r == PAM_SUCCESS) {
+                char *who = strdup(c->user);
+                r = who ? pam_set_data(c->pamh, APIKEY_DATA_AUTHENTICATED, who, free_data) : PAM_BUF_ERR;
+                if (r != PAM_SUCCESS)
+                        free(who);
+        }
         if (r != PAM_SUCCESS) {
                 forget_success(c->pamh);
                 return r;
@@ -224,8 +232,14 @@ APIKEY_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, c
         int r;
 
         (void)flags; /* the module never talks to the user beyond the prompt */
-        apikey_parse_args(pamh, argc, argv, &c.opts);
         forget_success(pamh);
+        r = apikey_parse_args(pamh, argc, argv, &c.opts);
+        if (r != PAM_SUCCESS)
+                return r;
+        /* As pam_unix: libpam waits (randomised) before returning a failure,
+         * which slows online guessing; the application may override it. */
+        if (!c.opts.nodelay)
+                (void)pam_fail_delay(pamh, APIKEY_FAIL_DELAY_USEC);
 
         r = get_user(&c);
         if (r == PAM_SUCCESS)
@@ -248,13 +262,24 @@ APIKEY_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const 
 }
 
 /* The key's own state (disabled, expired) was checked at authentication;
- * for a login that did not use a key this module has no opinion. */
+ * for a login that did not use a key this module has no opinion. If a module
+ * changed PAM_USER since we authenticated, the key does not vouch for the new
+ * user: deny. */
 APIKEY_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-        const void *marker = NULL;
+        struct apikey_opts opts;
+        const void *who = NULL;
+        const char *user = NULL;
+        int r = apikey_parse_args(pamh, argc, argv, &opts);
 
-        (void)flags, (void)argc, (void)argv;
-        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &marker) == PAM_SUCCESS && marker)
-                return PAM_SUCCESS;
-        return PAM_IGNORE;
+        (void)flags;
+        if (r != PAM_SUCCESS)
+                return r;
+        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &who) != PAM_SUCCESS || !who)
+                return PAM_IGNORE;
+        if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user || strcmp(user, who) != 0) {
+                pam_syslog(pamh, LOG_ERR, "PAM_USER changed after authentication with a key; denying");
+                return PAM_PERM_DENIED;
+        }
+        return PAM_SUCCESS;
 }

@@ -23,7 +23,8 @@
 #define APIKEY_TIMEOUT_MIN 1
 #define APIKEY_TIMEOUT_MAX 60
 
-/* Set by a successful pam_sm_authenticate() so pam_sm_acct_mgmt() knows. */
+/* Set by a successful pam_sm_authenticate() to the user it authenticated, so
+ * pam_sm_acct_mgmt() knows, and can check PAM_USER was not changed since. */
 #define APIKEY_DATA_AUTHENTICATED "pam_apikey_authenticated"
 
 struct apikey_opts {
@@ -31,6 +32,7 @@ struct apikey_opts {
         int timeout_s;
         bool use_first_pass;
         bool try_first_pass;
+        bool nodelay; /* no pam_fail_delay() on failure (as pam_unix's nodelay) */
         bool debug;
 };
 
@@ -62,8 +64,11 @@ struct apikey_reply {
 /* The log form of an optional item. */
 #define apikey_str(s) ((s) ? (s) : "-")
 
-/* args.c: fills o from the module arguments; logs and ignores bad ones. */
-void apikey_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct apikey_opts *o);
+/* args.c: fills o from the module arguments. PAM_SUCCESS, or PAM_SYSTEM_ERR
+ * (logged) for any bad argument: the module then fails closed. */
+int apikey_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct apikey_opts *o);
+
+#define APIKEY_FAIL_DELAY_USEC 2000000 /* as pam_unix: libpam randomises it by up to 25% */
 
 /* client.c: one request/reply exchange with apikeyd: an authentication, or
  * (leaked) a report of a key typed where it does not belong. Returns

@@ -2,12 +2,18 @@
  * raw records to the daemon's sockets.
  *   keytool wrong-secret KEY | unknown-id KEY | bad-checksum KEY
  *   keytool raw SOCKET HEX       send HEX as one record, print the reply
- *   keytool oversize SOCKET      send a record larger than WIRE_MAX_MSG */
+ *   keytool oversize SOCKET      send a record larger than WIRE_MAX_MSG
+ *   keytool serve SOCKET MODE    an impostor daemon: answers every request with
+ *                                MODE (garbage, short, oversize, other-id, ok-bare,
+ *                                silent, close) and logs "request" per request */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "key.h"
 #include "proto.h"
@@ -78,6 +84,56 @@ static int exchange(const char *path, const uint8_t *data, size_t len)
         return 0;
 }
 
+/* The reply an impostor gives. Returns its length. */
+static size_t impostor_reply(const char *mode, uint8_t *out, size_t outsz)
+{
+        struct wire_buf b;
+
+        if (strcmp(mode, "garbage") == 0)
+                return (size_t)snprintf((char *)out, outsz, "HTTP/1.0 200 OK\r\n\r\n");
+        if (strcmp(mode, "short") == 0)
+                return (out[0] = WIRE_VERSION, 1);
+        if (strcmp(mode, "oversize") == 0) {
+                memset(out, 0, WIRE_MAX_MSG + 100);
+                out[0] = WIRE_VERSION, out[1] = MSG_AUTH_REPLY;
+                return WIRE_MAX_MSG + 100;
+        }
+        wire_init(&b, MSG_AUTH_REPLY);
+        wire_put_u32(&b, TAG_VERDICT, VERDICT_OK);
+        if (strcmp(mode, "other-id") == 0) { /* ok, for some other key */
+                wire_put_str(&b, TAG_KEY_ID, "zzzzzzzzzzzz");
+                wire_put_str(&b, TAG_IDENTITY, "user:root");
+        }
+        memcpy(out, b.data, b.len);
+        return b.len;
+}
+
+static int serve(const char *path, const char *mode)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        static uint8_t buf[WIRE_MAX_MSG * 2], reply[WIRE_MAX_MSG * 2];
+        int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        unlink(path);
+        if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+            listen(lfd, 16) < 0)
+                return perror("keytool serve"), 1;
+        setvbuf(stdout, NULL, _IONBF, 0);
+        for (;;) {
+                int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                if (recv(fd, buf, sizeof(buf), 0) > 0)
+                        printf("request\n");
+                if (strcmp(mode, "silent") == 0)
+                        sleep(30);
+                else if (strcmp(mode, "close") != 0)
+                        (void)send(fd, reply, impostor_reply(mode, reply, sizeof(reply)), MSG_NOSIGNAL);
+                close(fd);
+        }
+}
+
 int main(int argc, char **argv)
 {
         static uint8_t data[WIRE_MAX_MSG * 2];
@@ -88,6 +144,8 @@ int main(int argc, char **argv)
                 data[1] = MSG_AUTH_REQUEST;
                 return exchange(argv[2], data, WIRE_MAX_MSG + 100);
         }
+        if (argc == 4 && strcmp(argv[1], "serve") == 0)
+                return serve(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "raw") == 0)
                 return exchange(argv[2], data, unhex(argv[3], data, sizeof(data)));
         if (argc == 3)

@@ -45,10 +45,12 @@ expect_eq() {
         if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', expected '$3')"; fi
 }
 
-# add_user SHORTNAME: creates a throwaway account; prints its name.
+# add_user SHORTNAME [SHELL]: creates a throwaway account without a home;
+# prints its name. The shell is /usr/sbin/nologin unless SHELL is given (sshd
+# and su run commands through it).
 add_user() {
         local name="akt$1$SUFFIX"
-        useradd -M -N -s /usr/sbin/nologin "$name" || { echo "cannot create $name" >&2; exit 1; }
+        useradd -M -N -s "${2:-/usr/sbin/nologin}" "$name" || { echo "cannot create $name" >&2; exit 1; }
         USERS+=("$name")
         echo "$name"
 }

@@ -3,6 +3,7 @@
  *
  *   pam_driver --confdir DIR --service NAME --user USER
  *              [--rhost HOST] [--tty TTY] [--acct] [--quiet]
+ *              [--switch-user USER] [--answer-file FILE]
  *
  * The answer to every prompt comes from $APIKEY_TEST_ANSWER, so keys stay
  * out of argv (and out of ps); without it, prompts fail with PAM_CONV_ERR.
@@ -13,6 +14,7 @@
  *   info=TEXT, error=TEXT   every PAM_TEXT_INFO / PAM_ERROR_MSG message
  *   authenticate=CODE, acct=CODE (with --acct), setcred=CODE
  *   env NAME=VALUE  each APIKEY_* variable in the PAM environment
+ *   fail_delay=USEC the delay modules asked for after a failure (not slept)
  * CODE is the PAM name (PAM_AUTH_ERR) or the number for an unnamed code.
  *
  * Exit status: 0 when every step run succeeded, else the PAM code of the
@@ -32,6 +34,8 @@
 
 struct driver {
         const char *confdir, *service, *user, *rhost, *tty;
+        const char *switch_user; /* PAM_USER set between authenticate and account */
+        const char *answer_file; /* the answer read from a file (large answers) */
         bool acct, quiet;
         char *answer; /* our copy of $APIKEY_TEST_ANSWER, wiped at exit */
 };
@@ -151,6 +155,8 @@ static int run_steps(const struct driver *d, pam_handle_t *pamh)
         int r = pam_authenticate(pamh, 0);
 
         print_code(d, "authenticate", r);
+        if (r == PAM_SUCCESS && d->switch_user)
+                r = pam_set_item(pamh, PAM_USER, d->switch_user);
         if (r == PAM_SUCCESS && d->acct) {
                 r = pam_acct_mgmt(pamh, 0);
                 print_code(d, "acct", r);
@@ -163,9 +169,20 @@ static int run_steps(const struct driver *d, pam_handle_t *pamh)
         return r;
 }
 
+/* Instead of sleeping after a failure, report the delay modules asked for
+ * ("fail_delay=USEC"): tests stay fast and can check it was requested. */
+static void record_delay(int retval, unsigned usec, void *appdata)
+{
+        const struct driver *d = appdata;
+
+        if (retval != PAM_SUCCESS && usec > 0 && !d->quiet)
+                printf("fail_delay=%u\n", usec);
+}
+
 static int run(const struct driver *d)
 {
         struct pam_conv conv = { conversation, (void *)d };
+        void (*delay_fn)(int, unsigned, void *) = record_delay;
         pam_handle_t *pamh = NULL;
         int r = pam_start_confdir(d->service, d->user, &conv, d->confdir, &pamh);
 
@@ -173,7 +190,9 @@ static int run(const struct driver *d)
                 print_code(d, "start", r);
                 return r;
         }
-        r = set_items(pamh, d);
+        r = pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)delay_fn);
+        if (r == PAM_SUCCESS)
+                r = set_items(pamh, d);
         if (r != PAM_SUCCESS)
                 print_code(d, "set_item", r);
         else
@@ -196,7 +215,8 @@ static int parse_args(int argc, char **argv, struct driver *d)
                 { "confdir", required_argument, NULL, 'c' }, { "service", required_argument, NULL, 's' },
                 { "user", required_argument, NULL, 'u' },    { "rhost", required_argument, NULL, 'r' },
                 { "tty", required_argument, NULL, 't' },     { "acct", no_argument, NULL, 'a' },
-                { "quiet", no_argument, NULL, 'q' },         { NULL, 0, NULL, 0 },
+                { "quiet", no_argument, NULL, 'q' },         { "switch-user", required_argument, NULL, 'w' },
+                { "answer-file", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
         };
         int c;
 
@@ -209,6 +229,8 @@ static int parse_args(int argc, char **argv, struct driver *d)
                 case 't': d->tty = optarg; break;
                 case 'a': d->acct = true; break;
                 case 'q': d->quiet = true; break;
+                case 'w': d->switch_user = optarg; break;
+                case 'f': d->answer_file = optarg; break;
                 default: return -1;
                 }
         }
@@ -217,10 +239,29 @@ static int parse_args(int argc, char **argv, struct driver *d)
 
 /* Keeps the only copy of the answer in our memory, so neither modules
  * (pam_exec, pam_env) nor their children inherit it. */
+static int read_answer_file(struct driver *d)
+{
+        FILE *f = fopen(d->answer_file, "re");
+        size_t cap = 4 << 20, n;
+
+        d->answer = f ? calloc(1, cap + 1) : NULL;
+        if (!d->answer) {
+                if (f)
+                        fclose(f);
+                return -1;
+        }
+        n = fread(d->answer, 1, cap, f);
+        d->answer[n] = '\0';
+        fclose(f);
+        return 0;
+}
+
 static int take_answer(struct driver *d)
 {
         const char *v = getenv(ANSWER_ENV);
 
+        if (d->answer_file)
+                return read_answer_file(d);
         if (!v)
                 return 0;
         d->answer = strdup(v);
