@@ -170,6 +170,7 @@ void control_handle(struct daemon *d, const struct peer *p, const struct wire_ms
 {
         struct ctl_ctx c = { .d = d, .p = p, .m = m, .status = STATUS_OK };
         const struct ctl_handler *h;
+        bool durable;
         uint32_t cmd = 0;
 
         if (m->type != MSG_CTL_REQUEST || wire_get_u32(m, TAG_COMMAND, &cmd) < 0 || cmd == 0 || cmd >= _CTL_MAX) {
@@ -177,12 +178,16 @@ void control_handle(struct daemon *d, const struct peer *p, const struct wire_ms
                 return;
         }
         h = &handlers[cmd];
+        durable = h->changes || cmd == CTL_LEAK; /* scan --disable changes keys too */
         (void)wire_get_u32(m, TAG_FLAGS, &c.flags);
         if (peer_name(p, c.caller, sizeof(c.caller)) < 0)
                 c.caller[0] = '\0';
         c.admin = peer_is_admin(p, d->admin_group);
 
-        if (c.flags & ~CTL_FLAGS_KNOWN)
+        /* A change is acknowledged only once it is on disk. */
+        if (durable && store_set_durable(d->store, true) < 0)
+                ctl_reply(&c, STATUS_INTERNAL, "store error");
+        else if (c.flags & ~CTL_FLAGS_KNOWN)
                 ctl_reply(&c, STATUS_INVALID, "unknown flags");
         else if (h->needs_key && load_target(&c) < 0)
                 ; /* answered */
@@ -190,6 +195,8 @@ void control_handle(struct daemon *d, const struct peer *p, const struct wire_ms
                 ctl_reply(&c, STATUS_PERMISSION, deny_reason(&c, h->perm));
         else if (h->run(&c) < 0)
                 log_warning("could not answer %s for pid %d", command_to_string(cmd), (int)p->pid);
+        if (durable)
+                (void)store_set_durable(d->store, false);
         if (h->changes)
                 audit_change(&c, cmd);
 }

@@ -25,7 +25,11 @@ const char *leak_apply(struct daemon *d, const struct key_record *k, const char 
                        const char *caller)
 {
         struct audit_record a = { .event = "leak", .result = "leaked", .action = "leak" };
-        const char *done = apply(d, k);
+        const char *done;
+
+        (void)store_set_durable(d->store, true); /* a revocation survives a power loss */
+        done = apply(d, k);
+        (void)store_set_durable(d->store, false);
 
         snprintf(a.key_id, sizeof(a.key_id), "%s", k->id);
         key_identity(k, a.identity, sizeof(a.identity));

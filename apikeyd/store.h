@@ -66,6 +66,10 @@ void store_close(struct store *s);
 /* Transactions group changes that must land together (classic --replace,
  * rotate, a batch of uses and audit records). */
 int store_begin(struct store *s);
+/* Durable mode: commits fsync before they return (control changes: a key
+ * revoked and acknowledged stays revoked after a power loss). Off: commits
+ * reach the OS but are synced at checkpoints (batched uses and audit). */
+int store_set_durable(struct store *s, bool durable);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 

@@ -133,6 +133,11 @@ void store_close(struct store *s)
         free(s);
 }
 
+int store_set_durable(struct store *s, bool durable)
+{
+        return exec_sql(s->db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
 int store_begin(struct store *s)
 {
         return exec_sql(s->db, "BEGIN IMMEDIATE");
