@@ -116,6 +116,11 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
         r = key_lookup_verified(d, req->key, k);
         if (r == 0 || r == -EACCES)
                 key_identity(k, res->identity, sizeof(res->identity));
+        /* A failure before the account check still pays for one account
+         * lookup, so unknown ID, wrong secret and wrong user take the same
+         * time. */
+        if (r == -ENOENT || r == -EACCES)
+                (void)account_matches(req->user, 0);
         if (r == -ENOENT)
                 return VERDICT_NOT_FOUND;
         if (r == -EACCES)

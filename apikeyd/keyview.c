@@ -37,12 +37,16 @@ int key_lookup_verified(struct daemon *d, const char *key, struct key_record *re
         if (key_parse(key, &parts) < 0)
                 return -EINVAL;
         r = store_key_get(d->store, parts.id, ret);
-        if (r == 0) {
-                hashkey_hash(&d->hashkey, parts.id, parts.secret, hash);
-                if (sodium_memcmp(hash, ret->hash, KEY_HASH_LEN) != 0)
-                        r = -EACCES;
-                sodium_memzero(hash, sizeof(hash));
-        }
+        /* An unknown ID costs the same hash and compare as a known one: the
+         * answer's timing says nothing about which IDs exist. The dummy
+         * compare is against zeros, which no keyed hash equals in practice,
+         * and its result is ignored. */
+        hashkey_hash(&d->hashkey, parts.id, parts.secret, hash);
+        if (r == 0 && sodium_memcmp(hash, ret->hash, KEY_HASH_LEN) != 0)
+                r = -EACCES;
+        else if (r == -ENOENT && sodium_memcmp(hash, (const uint8_t[KEY_HASH_LEN]){ 0 }, KEY_HASH_LEN) == 0)
+                r = -ENOENT; /* the same answer either way */
+        sodium_memzero(hash, sizeof(hash));
         sodium_memzero(&parts, sizeof(parts));
         return r;
 }

@@ -5,8 +5,13 @@
  *   keytool oversize SOCKET      send a record larger than WIRE_MAX_MSG
  *   keytool serve SOCKET MODE    an impostor daemon: answers every request with
  *                                MODE (garbage, short, oversize, other-id, ok-bare,
- *                                silent, close) and logs "request" per request */
+ *                                silent, close) and logs "request" per request
+ *   keytool time SOCKET USER N KEY...
+ *                                N interleaved authentications with each KEY for
+ *                                USER; prints each KEY's median and p90 in ns */
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +139,64 @@ static int serve(const char *path, const char *mode)
         }
 }
 
+static int64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* One authentication round trip, as the module makes it; its time in ns. */
+static int64_t time_one(const char *path, const char *user, const char *key)
+{
+        uint8_t buf[WIRE_MAX_MSG];
+        struct wire_buf b;
+        struct wire_msg m;
+        int64_t start = now_ns();
+        int fd;
+
+        wire_init(&b, MSG_AUTH_REQUEST);
+        wire_put_str(&b, TAG_USER, user);
+        wire_put_str(&b, TAG_SERVICE, "timing");
+        wire_put_str(&b, TAG_KEY, key);
+        if (transport_connect(path, transport_now_ms() + 5000, &fd) < 0)
+                return -1;
+        if (transport_send(fd, &b, transport_now_ms() + 5000) < 0 ||
+            transport_recv(fd, buf, sizeof(buf), &m, transport_now_ms() + 5000) < 0) {
+                close(fd);
+                return -1;
+        }
+        close(fd);
+        return now_ns() - start;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+static int timing(const char *path, const char *user, int n, int nkeys, char **keys)
+{
+        int64_t *t = calloc((size_t)n * (size_t)nkeys, sizeof(*t));
+
+        if (!t || n <= 0)
+                return 2;
+        for (int i = 0; i < n; i++)
+                for (int k = 0; k < nkeys; k++)
+                        if ((t[(size_t)k * (size_t)n + (size_t)i] = time_one(path, user, keys[k])) < 0)
+                                return free(t), 1;
+        for (int k = 0; k < nkeys; k++) {
+                int64_t *row = t + (size_t)k * (size_t)n;
+                qsort(row, (size_t)n, sizeof(*row), cmp_i64);
+                printf("key%d median=%" PRId64 " p90=%" PRId64 "\n", k + 1, row[n / 2], row[n * 9 / 10]);
+        }
+        free(t);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static uint8_t data[WIRE_MAX_MSG * 2];
@@ -144,6 +207,8 @@ int main(int argc, char **argv)
                 data[1] = MSG_AUTH_REQUEST;
                 return exchange(argv[2], data, WIRE_MAX_MSG + 100);
         }
+        if (argc >= 6 && strcmp(argv[1], "time") == 0)
+                return timing(argv[2], argv[3], atoi(argv[4]), argc - 5, argv + 5);
         if (argc == 4 && strcmp(argv[1], "serve") == 0)
                 return serve(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "raw") == 0)
