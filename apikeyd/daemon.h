@@ -20,6 +20,7 @@
 #define DEFAULT_PURGE_AFTER_SEC (90 * 86400)
 #define DEFAULT_AUDIT_RETENTION_SEC (90 * 86400)
 #define CONN_TIMEOUT_MS 5000 /* a client that sends nothing is dropped */
+#define DEFAULT_MAX_CONNECTIONS 256
 #define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */
 #define MAINTENANCE_INTERVAL_USEC (3600ULL * 1000000ULL)
 #define BATCH_MAX 256 /* pending uses or audit records that force a flush */
@@ -40,6 +41,7 @@ struct daemon {
         const char *admin_group;
         unsigned max_keys_per_user;
         unsigned max_keys_per_sid;
+        unsigned max_connections; /* open client connections at once */
         uint64_t max_lifetime_sec;    /* 0: none */
         uint64_t purge_after_sec;     /* expired keys are deleted this long after expiry */
         uint64_t audit_retention_sec; /* audit records older than this are pruned */
@@ -48,6 +50,7 @@ struct daemon {
         sd_event_source *flush_timer;
         sd_event_source *maintenance_timer;
         unsigned connections;
+        bool warned_full;
         int64_t started_at; /* CLOCK_REALTIME seconds */
 
         struct usage_entry *usage; /* BATCH_MAX entries */

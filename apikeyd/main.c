@@ -25,6 +25,7 @@ struct options {
         uint64_t audit_retention_sec;
         unsigned rl_burst;
         uint64_t rl_interval_sec;
+        unsigned max_connections;
 };
 
 static void usage(FILE *f)
@@ -50,12 +51,14 @@ static void usage(FILE *f)
                 "                           before it is blocked (default %d; 0: no limit)\n"
                 "  --rate-limit-interval DURATION\n"
                 "                           one more failure allowed per DURATION (default %ds)\n"
+                "  --max-connections N      client connections served at once (default %d)\n"
                 "  -h, --help               show this help\n"
                 "  --version                show the version\n\n"
                 "Durations: 30s, 15m, 12h, 90d, 2w. Logs go to the journal under systemd, to\n"
                 "stderr otherwise. See apikeyd(8).\n",
                 DEFAULT_DB_PATH, DEFAULT_RUN_DIR, DEFAULT_ADMIN_GROUP, DEFAULT_MAX_KEYS_PER_USER,
-                DEFAULT_MAX_KEYS_PER_SID, RL_DEFAULT_BURST, RL_DEFAULT_INTERVAL_MS / 1000);
+                DEFAULT_MAX_KEYS_PER_SID, RL_DEFAULT_BURST, RL_DEFAULT_INTERVAL_MS / 1000,
+                DEFAULT_MAX_CONNECTIONS);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
@@ -88,6 +91,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                 OPT_AUDIT_RETENTION,
                 OPT_RL_BURST,
                 OPT_RL_INTERVAL,
+                OPT_MAX_CONNECTIONS,
                 OPT_VERSION
         };
         static const struct option longopts[] = {
@@ -102,6 +106,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                 { "audit-retention", required_argument, NULL, OPT_AUDIT_RETENTION },
                 { "rate-limit-burst", required_argument, NULL, OPT_RL_BURST },
                 { "rate-limit-interval", required_argument, NULL, OPT_RL_INTERVAL },
+                { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {},
@@ -121,6 +126,13 @@ static int parse_options(int argc, char **argv, struct options *o)
                                 return -EINVAL;
                         }
                         o->idle_exit_sec = v;
+                        break;
+                case OPT_MAX_CONNECTIONS:
+                        if (parse_uint(optarg, 65536, &v) < 0 || v == 0) {
+                                fprintf(stderr, "apikeyd: --max-connections takes a number from 1 to 65536\n");
+                                return -EINVAL;
+                        }
+                        o->max_connections = (unsigned)v;
                         break;
                 case OPT_MAX_KEYS:
                 case OPT_MAX_KEYS_SID:
@@ -208,6 +220,7 @@ static int run(const struct options *o)
         struct daemon d = {
                 .admin_group = o->admin_group, .max_keys_per_user = o->max_keys_per_user,
                 .max_keys_per_sid = o->max_keys_per_sid, .max_lifetime_sec = o->max_lifetime_sec,
+                .max_connections = o->max_connections,
                 .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
                 .usage = calloc(BATCH_MAX, sizeof(struct usage_entry)),
@@ -265,6 +278,7 @@ int main(int argc, char **argv)
                 .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER, .max_keys_per_sid = DEFAULT_MAX_KEYS_PER_SID,
                 .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
                 .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
+                .max_connections = DEFAULT_MAX_CONNECTIONS,
         };
         int r;
 

@@ -136,6 +136,16 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         log_warning("accept: %m");
                 return 0;
         }
+        if (l->d->connections >= l->d->max_connections) {
+                /* Closed at once: the client fails closed (PAM_AUTHINFO_UNAVAIL)
+                 * and the daemon keeps its memory and descriptors bounded. */
+                close(cfd);
+                if (!l->d->warned_full)
+                        log_warning("%u connections open; refusing more until some close", l->d->connections);
+                l->d->warned_full = true;
+                return 0;
+        }
+        l->d->warned_full = false;
         conn_new(l->d, cfd, l->kind);
         return 0;
 }

@@ -6,10 +6,14 @@
  *   keytool serve SOCKET MODE    an impostor daemon: answers every request with
  *                                MODE (garbage, short, oversize, other-id, ok-bare,
  *                                silent, close) and logs "request" per request
+ *   keytool hold SOCKET N        open N connections that send nothing; print
+ *                                how many the daemon accepted and after how many
+ *                                ms each was closed
  *   keytool time SOCKET USER N KEY...
  *                                N interleaved authentications with each KEY for
  *                                USER; prints each KEY's median and p90 in ns */
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <time.h>
 #include <stdio.h>
@@ -197,6 +201,38 @@ static int timing(const char *path, const char *user, int n, int nkeys, char **k
         return 0;
 }
 
+/* Slow or silent clients: each connection sends nothing. A connection the
+ * daemon closed within a second was refused; later, it was held and cut off
+ * at the deadline. */
+static int hold(const char *path, int n)
+{
+        struct pollfd *p = calloc((size_t)n, sizeof(*p));
+        int64_t start = transport_now_ms(), last = 0;
+        int open_n = 0, left = 0;
+
+        if (!p)
+                return 2;
+        for (int i = 0; i < n; i++) {
+                p[i].events = POLLIN;
+                if (transport_connect(path, transport_now_ms() + 2000, &p[i].fd) < 0)
+                        p[i].fd = -1;
+                left += p[i].fd >= 0;
+        }
+        while (left > 0 && transport_now_ms() - start < 20000 && poll(p, (nfds_t)n, 1000) >= 0)
+                for (int i = 0; i < n; i++) {
+                        if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        last = transport_now_ms() - start;
+                        open_n += last >= 1000;
+                        close(p[i].fd);
+                        p[i].fd = -1;
+                        left--;
+                }
+        printf("held=%d closed_after_ms=%" PRId64 "\n", open_n, last);
+        free(p);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static uint8_t data[WIRE_MAX_MSG * 2];
@@ -207,6 +243,8 @@ int main(int argc, char **argv)
                 data[1] = MSG_AUTH_REQUEST;
                 return exchange(argv[2], data, WIRE_MAX_MSG + 100);
         }
+        if (argc == 4 && strcmp(argv[1], "hold") == 0)
+                return hold(argv[2], atoi(argv[3]));
         if (argc >= 6 && strcmp(argv[1], "time") == 0)
                 return timing(argv[2], argv[3], atoi(argv[4]), argc - 5, argv + 5);
         if (argc == 4 && strcmp(argv[1], "serve") == 0)

@@ -64,3 +64,9 @@ expect "$alice" 3 list --service-id ci
 expect "$admin" 0 list --service-id ci
 expect "$admin" 6 service-id delete ci
 expect root 0 service-id delete ci --force
+
+# The overflow uid (nobody, 65534) is an ordinary unprivileged caller.
+nobody_ctl() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$T/bin/apikeyctl" --socket "$CTL_SOCK" "$@"; }
+expect_eq "uid 65534: list --all refused (exit 3)" "$(exit_of nobody_ctl list --all)" 3
+check "uid 65534 is not admin" jq -e '.admin == false' <<<"$(nobody_ctl status --json)"
+expect_eq "uid 65534: service-id list refused (exit 3)" "$(exit_of nobody_ctl service-id list)" 3
