@@ -13,7 +13,7 @@ VERSION     := 0.1.0
 # Installs whatever of the build and test dependencies this machine lacks.
 DEPS_STAMP  := $(BUILD)/.deps-ok
 $(shell mkdir -p $(BUILD))
-$(shell [ -f $(DEPS_STAMP) ] || { scripts/install-deps >&2 && touch $(DEPS_STAMP); })
+$(shell [ $(DEPS_STAMP) -nt scripts/install-deps ] || { scripts/install-deps >&2 && touch $(DEPS_STAMP); })
 
 PAM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags pam)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
@@ -72,7 +72,7 @@ PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool
 
-.PHONY: all tests check demo install uninstall clean deps
+.PHONY: all tests check demo demo-ssh install uninstall clean deps
 all: $(PROGRAMS)
 
 $(BUILD)/mod/%.o: %.c $(HEADERS)
@@ -143,6 +143,9 @@ check: $(PROGRAMS) $(TEST_PROGS)
 
 demo: $(PROGRAMS) $(BUILD)/tests/pam_driver
 	BUILD=$(BUILD) scripts/demo
+
+demo-ssh: $(PROGRAMS)
+	BUILD=$(BUILD) scripts/demo-ssh
 
 deps:
 	scripts/install-deps

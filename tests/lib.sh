@@ -20,7 +20,6 @@ CTL_SOCK=$T/run/control.sock
 DAEMON_PID=
 SUFFIX=$$
 ADMIN_GROUP=aktadm$SUFFIX
-USERS=()
 GROUPS_MADE=()
 
 cleanup() {
@@ -29,7 +28,9 @@ cleanup() {
                 not_ok "a sanitizer reported an error:"
                 grep -hE -A20 "Sanitizer|runtime error" "$T"/*.log | head -60
         fi
-        for u in "${USERS[@]}"; do userdel -f "$u" >/dev/null 2>&1; done
+        if [ -f "$T/users" ]; then
+                while read -r u; do userdel -f "$u" >/dev/null 2>&1; done <"$T/users"
+        fi
         for g in "${GROUPS_MADE[@]}"; do groupdel "$g" >/dev/null 2>&1; done
         rm -rf "$T"
 }
@@ -51,7 +52,8 @@ expect_eq() {
 add_user() {
         local name="akt$1$SUFFIX"
         useradd -M -N -s "${2:-/usr/sbin/nologin}" "$name" || { echo "cannot create $name" >&2; exit 1; }
-        USERS+=("$name")
+        # A file, not a variable: callers run this in $(...), a subshell.
+        echo "$name" >>"$T/users"
         echo "$name"
 }
 

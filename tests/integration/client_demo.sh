@@ -1,0 +1,16 @@
+#!/bin/bash
+# client_demo.sh - the README's quick start scripts/demo-ssh works: it logs in
+# over ssh with a fresh key, refuses a changed key, and leaves no account.
+. "$(dirname "$0")/../clients.sh"
+require /usr/sbin/sshd /usr/bin/ssh
+
+out=$(timeout 60 env BUILD="$BUILD" scripts/demo-ssh 2>&1)
+expect_eq "scripts/demo-ssh exits 0" "$?" 0
+user=$(sed -n 's/.*A throwaway account \([a-z0-9-]*\) .*/\1/p' <<<"$out")
+check "it created a throwaway account" test -n "$user"
+check "ssh ran id as that account" grep -q "^uid=[0-9]*($user)" <<<"$out"
+check "the session saw APIKEY_ID" grep -q '^APIKEY_ID=[a-z0-9]\{12\}$' <<<"$out"
+check "the changed key was refused" grep -q "Permission denied (keyboard-interactive)" <<<"$out"
+check "the use was recorded with the demo's PAM service" grep -q "^Last used service: sshd-apikey-demo$" <<<"$out"
+check "the account is gone afterwards" bash -c '! getent passwd "$1"' _ "$user"
+check "so is the key file" test ! -e "$BUILD/demo-ssh/ssh/key"

@@ -1,0 +1,91 @@
+#!/bin/bash
+# client_sshd.sh - a real OpenSSH login with an API key: a second sshd on a
+# loopback port (own config, host key and PAM service), configured with
+# README.md's snippets, and the real ssh client answering the
+# keyboard-interactive prompt through SSH_ASKPASS.
+. "$(dirname "$0")/../clients.sh"
+require /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /etc/pam.d/sshd
+
+alice=$(add_user alice /bin/sh)
+bob=$(add_user bob /bin/sh)
+carol=$(add_user carol /bin/sh) # no key, a password
+start_daemon
+
+# sshd takes its PAM service name from the name it was started under
+# (__progname), so a symlink gives a service of our own.
+service=sshd-apikey
+ln -s /usr/sbin/sshd "$T/bin/$service"
+cp /etc/pam.d/sshd "/etc/pam.d/$service"
+pam_replace_common_auth "$service" sshd-pam-auth
+
+S=$T/sshd
+mkdir -p "$S"
+ssh-keygen -q -t ed25519 -N '' -C apikey-test -f "$S/host_key"
+if [ ! -d /run/sshd ]; then # privilege separation directory
+        mkdir -m 0755 /run/sshd && MADE_RUN_SSHD=1
+fi
+port=$(free_port)
+{
+        printf '%s\n' "Port $port" "ListenAddress 127.0.0.1" "HostKey $S/host_key" "PidFile $S/sshd.pid" \
+                "PubkeyAuthentication no" "AuthorizedKeysFile none" "PermitRootLogin no" "LogLevel VERBOSE"
+        snippet sshd-config
+} >"$S/sshd_config"
+check "sshd accepts the README's config (sshd -t)" "$T/bin/$service" -t -f "$S/sshd_config"
+start_server "$S/sshd.log" "$T/bin/$service" -D -e -f "$S/sshd_config"
+wait_for_pidfile "$S/sshd.pid" "$SERVER_PID" "$S/sshd.log"
+printf '[127.0.0.1]:%s %s\n' "$port" "$(cat "$S/host_key.pub")" >"$S/known_hosts"
+
+# The README's askpass helper, wrapped to record the prompts ssh shows.
+snippet ssh-askpass >"$T/bin/apikey-askpass"
+printf '#!/bin/sh\nprintf "%%s\\n" "$1" >>"%s"\nexec "%s"\n' "$S/prompts" "$T/bin/apikey-askpass" \
+        >"$T/bin/askpass-recorder"
+chmod 0755 "$T/bin/apikey-askpass" "$T/bin/askpass-recorder"
+
+# login USER SECRET CMD: ssh USER@127.0.0.1 CMD, answering with SECRET; prints
+# the command's output; its status is ssh's (255: not logged in).
+login() {
+        local user=$1 secret=$2; shift 2
+        (umask 077; printf '%s\n' "$secret" >"$S/answer")
+        APIKEY_FILE=$S/answer SSH_ASKPASS=$T/bin/askpass-recorder SSH_ASKPASS_REQUIRE=force \
+                timeout 30 ssh -F /dev/null -p "$port" -o UserKnownHostsFile="$S/known_hosts" \
+                -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentityAgent=none \
+                -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
+                -o ConnectTimeout=10 "$user@127.0.0.1" "$@" </dev/null 2>>"$S/client.log"
+}
+
+key=$(ctl_as "$alice" create --name ssh)
+id=$(key_id "$key")
+: >"$S/prompts"
+out=$(login "$alice" "$key" 'id -un; echo "APIKEY_ID=$APIKEY_ID"')
+expect_eq "ssh with alice's key logs in as alice and runs a command" "$(head -1 <<<"$out")" "$alice"
+expect_eq "the session sees APIKEY_ID from the PAM environment" "$(sed -n 's/^APIKEY_ID=//p' <<<"$out")" "$id"
+expect_eq "one prompt, 'API key: ', serves the stack" "$(cat "$S/prompts")" "($alice@127.0.0.1) API key: "
+expect_eq "the daemon saw PAM service $service (the symlink's name)" "$(last_service "$id")" "$service"
+
+wrong=$("$T/bin/keytool" wrong-secret "$key")
+expect_eq "a wrong key is refused (ssh exit 255)" "$(exit_of login "$alice" "$wrong" true)" 255
+bobkey=$(ctl_as "$bob" create)
+expect_eq "bob's key does not log in alice" "$(exit_of login "$alice" "$bobkey" true)" 255
+expect_eq "bob's key logs in bob" "$(login "$bob" "$bobkey" 'id -un')" "$bob"
+ctl_as "$alice" disable "$id" >/dev/null
+expect_eq "a disabled key is refused" "$(exit_of login "$alice" "$key" true)" 255
+ctl_as "$alice" enable "$id" >/dev/null
+expect_eq "re-enabled, it logs in again" "$(login "$alice" "$key" 'id -un')" "$alice"
+
+carolpw=pw-$RANDOM-$SUFFIX
+echo "$carol:$carolpw" | chpasswd
+expect_eq "carol has no key: her password works at the same prompt" "$(login "$carol" "$carolpw" 'id -un')" "$carol"
+expect_eq "a wrong password is refused" "$(exit_of login "$carol" "not-$carolpw" true)" 255
+
+check "refusals are audited: bad_secret" audit_has "$id" bad_secret
+check "refusals are audited: wrong_user" audit_has "$(key_id "$bobkey")" wrong_user
+check "refusals are audited: disabled" audit_has "$id" disabled
+check "sshd logged the keyboard-interactive/pam logins" grep -q "Accepted keyboard-interactive/pam for $alice" \
+        "$S/sshd.log"
+check "no key appears in sshd's log" bash -c '! grep -qF -e "$1" -e "$2" "$3"' _ "$key" "$bobkey" "$S/sshd.log"
+
+# The daemon down: keys fail closed, the password still works (the stack
+# says so: pam_apikey's PAM_AUTHINFO_UNAVAIL falls through to pam_unix).
+stop_daemon
+expect_eq "daemon down: the key is refused" "$(exit_of login "$alice" "$key" true)" 255
+expect_eq "daemon down: carol's password still works" "$(login "$carol" "$carolpw" 'id -un')" "$carol"
