@@ -181,6 +181,20 @@ void store_bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
                 sqlite3_bind_null(st, col);
 }
 
+int store_each_row(struct store *s, sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+        int rc, r = 0;
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && (r = visit(st, ctx)) >= 0)
+                ;
+        if (r >= 0 && rc != SQLITE_DONE) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                r = -EIO;
+        }
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
 int store_step_done(struct store *s, sqlite3_stmt *st)
 {
         int rc = sqlite3_step(st);

@@ -41,6 +41,9 @@ int store_step_done(struct store *s, sqlite3_stmt *st);
 /* Runs a one-row UPDATE/DELETE: -ENOENT when no row matched. */
 int store_change_one(struct store *s, sqlite3_stmt *st);
 void store_copy_text(sqlite3_stmt *st, int col, char *out, size_t outsz);
+/* Steps st to the end, calling visit for each row, and resets it. Stops at
+ * the first visit < 0 and returns it; -EIO on a storage error. */
+int store_each_row(struct store *s, sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx);
 void store_bind_text_or_null(sqlite3_stmt *st, int col, const char *s);
 
 #endif

@@ -86,6 +86,20 @@ static int audit_end(struct store *s, bool newest, uint64_t *ret_seq, uint8_t re
         return r;
 }
 
+struct audit_visit {
+        store_audit_cb cb;
+        void *userdata;
+        struct audit_record rec;
+};
+
+static int visit_audit(sqlite3_stmt *st, void *ctx)
+{
+        struct audit_visit *v = ctx;
+        int r = row_to_audit(st, &v->rec);
+
+        return r < 0 ? r : v->cb(&v->rec, v->userdata);
+}
+
 int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
 {
         int r = audit_end(s, true, ret_seq, ret_hash);
@@ -105,27 +119,14 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
         sqlite3_stmt *st = store_stmt(s, ST_AUDIT_LIST,
                                       "SELECT " AUDIT_COLUMNS " FROM audit WHERE (?1 IS NULL OR key_id = ?1) "
                                       "AND (?2 IS NULL OR identity = ?2) AND time >= ?3 ORDER BY seq");
-        struct audit_record rec;
-        int rc, r = 0;
+        struct audit_visit v = { .cb = cb, .userdata = userdata };
 
         if (!st)
                 return -EIO;
         store_bind_text_or_null(st, 1, f ? f->key_id : NULL);
         store_bind_text_or_null(st, 2, f ? f->identity : NULL);
         sqlite3_bind_int64(st, 3, f ? f->since : 0);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = row_to_audit(st, &rec);
-                if (r == 0)
-                        r = cb(&rec, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE) {
-                log_error("store: %s", sqlite3_errmsg(s->db));
-                r = -EIO;
-        }
-        sqlite3_reset(st);
-        return r;
+        return store_each_row(s, st, visit_audit, &v);
 }
 
 int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted)

@@ -135,29 +135,30 @@ static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
         sqlite3_bind_int64(st, 6, f->expired_before);
 }
 
+struct key_visit {
+        store_key_cb cb;
+        void *userdata;
+        struct key_record k;
+};
+
+static int visit_key(sqlite3_stmt *st, void *ctx)
+{
+        struct key_visit *v = ctx;
+        int r = row_to_record(st, &v->k);
+
+        return r < 0 ? r : v->cb(&v->k, v->userdata);
+}
+
 int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata)
 {
         sqlite3_stmt *st = store_stmt(s, ST_KEY_LIST,
                                       "SELECT " KEY_COLUMNS " FROM keys" KEY_FILTER_SQL " ORDER BY created_at, id");
-        struct key_record k;
-        int rc, r = 0;
+        struct key_visit v = { .cb = cb, .userdata = userdata };
 
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = row_to_record(st, &k);
-                if (r == 0)
-                        r = cb(&k, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE) {
-                log_error("store: %s", sqlite3_errmsg(s->db));
-                r = -EIO;
-        }
-        sqlite3_reset(st);
-        return r;
+        return store_each_row(s, st, visit_key, &v);
 }
 
 int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)

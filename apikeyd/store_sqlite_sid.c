@@ -82,24 +82,24 @@ int store_sid_delete(struct store *s, const char *name)
         return store_change_one(s, st);
 }
 
+struct sid_visit {
+        store_sid_cb cb;
+        void *userdata;
+        struct sid_record rec;
+};
+
+static int visit_sid(sqlite3_stmt *st, void *ctx)
+{
+        struct sid_visit *v = ctx;
+
+        row_to_sid(st, &v->rec);
+        return v->cb(&v->rec, v->userdata);
+}
+
 int store_sid_list(struct store *s, store_sid_cb cb, void *userdata)
 {
         sqlite3_stmt *st = store_stmt(s, ST_SID_LIST, "SELECT " SID_COLUMNS " FROM service_ids ORDER BY name");
-        struct sid_record rec;
-        int rc, r = 0;
+        struct sid_visit v = { .cb = cb, .userdata = userdata };
 
-        if (!st)
-                return -EIO;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                row_to_sid(st, &rec);
-                r = cb(&rec, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE) {
-                log_error("store: %s", sqlite3_errmsg(s->db));
-                r = -EIO;
-        }
-        sqlite3_reset(st);
-        return r;
+        return st ? store_each_row(s, st, visit_sid, &v) : -EIO;
 }
