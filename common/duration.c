@@ -34,7 +34,12 @@ int duration_parse(const char *s, uint64_t *ret_seconds)
         return -EINVAL;
 }
 
-/* "+HH:MM", "-HHMM", "Z" or "" (local): offset east of UTC in seconds. */
+static bool two_digits(const char *s)
+{
+        return isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]);
+}
+
+/* "+HH:MM", "+HHMM", "Z" or "" (local): offset east of UTC in seconds. */
 static int parse_zone(const char *z, bool *ret_local, long *ret_offset)
 {
         int hh, mm, n = 0;
@@ -47,9 +52,14 @@ static int parse_zone(const char *z, bool *ret_local, long *ret_offset)
         }
         if (strcmp(z, "Z") == 0 || strcmp(z, "z") == 0)
                 return 0;
-        if ((z[0] != '+' && z[0] != '-') ||
-            (sscanf(z + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 && sscanf(z + 1, "%2d%2d%n", &hh, &mm, &n) != 2) ||
-            z[1 + n] != '\0' || hh > 14 || mm > 59)
+        /* Digits only: sscanf's %d alone would take "-5" as minutes. */
+        if ((z[0] != '+' && z[0] != '-') || !two_digits(z + 1))
+                return -EINVAL;
+        if (z[3] == ':' && two_digits(z + 4))
+                n = sscanf(z + 1, "%2d:%2d", &hh, &mm) == 2 ? 5 : 0;
+        else if (two_digits(z + 3))
+                n = sscanf(z + 1, "%2d%2d", &hh, &mm) == 2 ? 4 : 0;
+        if (n == 0 || z[1 + n] != '\0' || hh > 14 || mm > 59)
                 return -EINVAL;
         *ret_offset = (z[0] == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
         return 0;
@@ -57,7 +67,7 @@ static int parse_zone(const char *z, bool *ret_local, long *ret_offset)
 
 static int parse_iso(const char *s, int64_t *ret)
 {
-        struct tm tm = { 0 };
+        struct tm tm = { 0 }, want;
         const char *rest;
         bool local;
         long offset;
@@ -75,8 +85,12 @@ static int parse_iso(const char *s, int64_t *ret)
         if (parse_zone(rest, &local, &offset) < 0)
                 return -EINVAL;
         tm.tm_isdst = -1;
+        want = tm;
         t = local ? mktime(&tm) : timegm(&tm);
-        if (t == (time_t)-1)
+        /* mktime and timegm normalise 2027-02-31 to March 3rd: refuse dates
+         * and times that do not exist instead. */
+        if (t == (time_t)-1 || tm.tm_year != want.tm_year || tm.tm_mon != want.tm_mon ||
+            tm.tm_mday != want.tm_mday || tm.tm_min != want.tm_min || tm.tm_sec != want.tm_sec)
                 return -EINVAL;
         *ret = (int64_t)t - offset;
         return 0;

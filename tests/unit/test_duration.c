@@ -53,7 +53,7 @@ static void test_when_durations(void)
 
 static void test_when_iso(void)
 {
-        static const char *const bad[] = { "",           "garbage",          "2027-13-45",        "2027-01-31X",
+        static const char *const bad[] = { "", "2027-02-31", "2028-01-31T12:00-00-5", "2027-01-31T12:00+0a:00", "garbage",          "2027-13-45",        "2027-01-31X",
                                            "2027-01-31T", "2027-01-31T25:00Z", "2027-01-31T12:00+99:00",
                                            "2027-01-31T12:00:00ZZ", "31.01.2027", "10" };
         int64_t t = 0;
