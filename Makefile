@@ -70,7 +70,8 @@ prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
-              $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool
+              $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
+              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so
 
 .PHONY: all tests check demo demo-ssh install uninstall clean deps
 all: $(PROGRAMS)
@@ -134,6 +135,19 @@ $(BUILD)/tests/dlsym_check: $(call prog_obj,tests/dlsym_check.c)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) -ldl
+
+# Load generator of tests/integration/soak.sh (and of storage_faults.sh).
+$(BUILD)/tests/soakload: $(call prog_obj,tests/faults/soakload.c) $(call prog_obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+# LD_PRELOAD shim of storage_faults.sh: never with a sanitizer (it replaces
+# malloc, and the test skips it under ASan), so not $(EXTRA_CFLAGS).
+$(BUILD)/tests/failmalloc.so: tests/faults/failmalloc.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -std=gnu11 -g $(WARN) $(HARDEN) -D_GNU_SOURCE -fPIC -shared $(RELRO) -o $@ $< -ldl
 
 tests: $(PROGRAMS) $(TEST_PROGS)
 

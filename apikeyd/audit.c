@@ -111,11 +111,13 @@ int daemon_flush(struct daemon *d)
 
         if (d->n_usage == 0 && d->n_audit == 0)
                 return 0;
+        store_set_busy_timeout(d->store, STORE_BUSY_BATCH_MS);
         r = store_begin(d->store);
         if (r == 0)
                 r = flush_in_transaction(d);
         if (r == 0)
                 r = store_commit(d->store);
+        store_set_busy_timeout(d->store, STORE_BUSY_MS);
         if (r < 0) {
                 store_rollback(d->store);
                 log_error("could not write %zu uses and %zu audit records; will retry", d->n_usage, d->n_audit);

@@ -51,17 +51,20 @@ static int read_request(const struct wire_msg *m, struct auth_request *ret)
 static enum verdict login_name(struct daemon *d, const struct key_record *k, char *buf, size_t bufsz)
 {
         struct sid_record sid;
+        int m;
 
         if (strcmp(k->owner_type, "user") == 0) {
-                if (!account_matches(k->owner_name, k->owner_uid))
-                        return VERDICT_ORPHANED;
+                m = account_matches(k->owner_name, k->owner_uid);
+                if (m <= 0)
+                        return m < 0 ? VERDICT_INTERNAL : VERDICT_ORPHANED;
                 snprintf(buf, bufsz, "%s", k->owner_name);
                 return VERDICT_OK;
         }
         if (strcmp(k->owner_type, "service") != 0 || store_sid_get(d->store, k->owner_name, &sid) < 0)
                 return VERDICT_ORPHANED;
-        if (sid.unix_user[0] && !account_matches(sid.unix_user, (uint32_t)sid.unix_uid))
-                return VERDICT_ORPHANED;
+        m = sid.unix_user[0] ? account_matches(sid.unix_user, (uint32_t)sid.unix_uid) : 1;
+        if (m <= 0)
+                return m < 0 ? VERDICT_INTERNAL : VERDICT_ORPHANED;
         snprintf(buf, bufsz, "%s", sid.unix_user[0] ? sid.unix_user : sid.name);
         return VERDICT_OK;
 }

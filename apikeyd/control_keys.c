@@ -223,9 +223,9 @@ int cmd_create(struct ctl_ctx *c)
         if (read_owner(c, k, &limit) < 0 || read_attributes(c, k) < 0 || resolve_expiry(c, now, &k->expires_at) < 0 ||
             classic_conflict(c, &old, &replacing) < 0 || check_limit(c, k, limit, replacing) < 0)
                 return 0; /* answered */
-        r = store_new_key(c, k, replacing ? &old : NULL, key);
-        if (r == 0)
-                r = ctl_reply_new_key(c, k, key);
+        /* store_new_key answers its own failure; what remains to report is a
+         * reply that could not be sent. */
+        r = store_new_key(c, k, replacing ? &old : NULL, key) == 0 ? ctl_reply_new_key(c, k, key) : 0;
         sodium_memzero(key, sizeof(key));
         return r;
 }
@@ -264,8 +264,9 @@ int cmd_list(struct ctl_ctx *c)
 
         if (list_filter(c, &f, user, sid) < 0)
                 return 0;
-        /* --inactive filters on the store's last use: write the pending ones. */
-        if (daemon_flush(c->d) < 0)
+        /* --inactive filters on the store's last use: write the pending ones
+         * (other lists show them anyway, from memory). */
+        if (daemon_flush(c->d) < 0 && f.unused_since)
                 return ctl_reply(c, STATUS_INTERNAL, "could not write pending uses");
         if (!f.owner_name && !(c->flags & CTL_FLAG_ALL) && !c->admin)
                 return ctl_reply(c, STATUS_OK, NULL);

@@ -137,8 +137,9 @@ int key_lookup_verified(struct daemon *d, const char *key, struct key_record *re
 int listen_from_systemd(struct daemon *d);
 int listen_in_dir(struct daemon *d, const char *dir);
 
-/* Whether the account name/uid pair still exists as stored. */
-bool account_matches(const char *name, uint32_t uid);
+/* Whether the account name/uid pair still exists as stored: 1, 0, or
+ * -errno when the account database could not be read. */
+int account_matches(const char *name, uint32_t uid);
 /* The uid of an account: 0 or -ENOENT. */
 int account_uid(const char *name, uid_t *ret);
 

@@ -64,10 +64,17 @@ static int load_existing(const char *path, struct hashkey *ret)
         return r;
 }
 
-int hashkey_load(const char *path, struct hashkey *ret)
+int hashkey_load(const char *path, bool may_create, struct hashkey *ret)
 {
         int r = load_existing(path, ret);
 
+        if (r == -ENOENT && !may_create) {
+                /* A new secret would silently invalidate every stored key and
+                 * break the audit chain: a lost secret is for the admin to see. */
+                log_error("%s is missing but the store already exists; restore it from backup "
+                          "(without it no stored key can be verified)", path);
+                return -ENOKEY;
+        }
         if (r == -ENOENT)
                 r = create_new(path, ret);
         if (r < 0)

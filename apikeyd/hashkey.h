@@ -6,6 +6,7 @@
 #ifndef APIKEYD_HASHKEY_H
 #define APIKEYD_HASHKEY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sodium.h>
 
@@ -15,9 +16,10 @@ struct hashkey {
         uint8_t k[crypto_generichash_KEYBYTES];
 };
 
-/* Loads path, creating it (0600, random) when missing. Refuses a file that
- * is not a regular file of ours with mode 0600 and the right size. */
-int hashkey_load(const char *path, struct hashkey *ret);
+/* Loads path, creating it (0600, random) when missing and may_create (a new
+ * store). Refuses a file that is not a regular file of ours with mode 0600
+ * and the right size. */
+int hashkey_load(const char *path, bool may_create, struct hashkey *ret);
 void hashkey_wipe(struct hashkey *hk);
 void hashkey_hash(const struct hashkey *hk, const char *id, const char *secret, uint8_t out[KEY_HASH_LEN]);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -175,6 +176,15 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 0;
 }
 
+/* A store that does not exist yet (or is an empty file) may get a new
+ * installation secret; an existing one must come with its own. */
+static bool store_is_new(const char *db)
+{
+        struct stat st;
+
+        return lstat(db, &st) < 0 ? errno == ENOENT : (S_ISREG(st.st_mode) && st.st_size == 0);
+}
+
 /* The installation secret lives beside the database. */
 static int hashkey_path(const char *db, char *buf, size_t bufsz)
 {
@@ -196,11 +206,16 @@ static int open_state(struct daemon *d, const struct options *o)
         }
         r = hashkey_path(o->db, path, sizeof(path));
         if (r == 0)
-                r = hashkey_load(path, &d->hashkey);
+                r = hashkey_load(path, store_is_new(o->db), &d->hashkey);
         if (r == 0)
                 r = store_open(o->db, &d->store);
         if (r == 0)
                 r = audit_open(d);
+        /* One account lookup before serving: glibc loads its NSS
+         * configuration on the first lookup, and that path does not survive
+         * running out of memory; later lookups fail cleanly. */
+        if (r == 0)
+                (void)account_uid("root", &(uid_t){ 0 });
         return r;
 }
 

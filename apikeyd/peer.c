@@ -138,11 +138,16 @@ int peer_name(const struct peer *p, char *buf, size_t bufsz)
         return nss_with_buffer(account_lookup, &q);
 }
 
-bool account_matches(const char *name, uint32_t uid)
+int account_matches(const char *name, uint32_t uid)
 {
         struct account_query q = { .name = name };
+        int r = nss_with_buffer(account_lookup, &q);
 
-        return nss_with_buffer(account_lookup, &q) == 0 && q.ret_uid == (uid_t)uid;
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r; /* NSS failed: we cannot tell, which is not "gone" */
+        return q.ret_uid == (uid_t)uid;
 }
 
 int peer_send(const struct peer *p, struct wire_buf *b)

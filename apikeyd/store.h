@@ -70,6 +70,12 @@ int store_begin(struct store *s);
  * revoked and acknowledged stays revoked after a power loss). Off: commits
  * reach the OS but are synced at checkpoints (batched uses and audit). */
 int store_set_durable(struct store *s, bool durable);
+/* How long a write waits for another process's write lock: STORE_BUSY_MS
+ * for changes, a moment for the batched writes (they are retried, and the
+ * event loop must not stop answering logins meanwhile). */
+#define STORE_BUSY_MS 5000
+#define STORE_BUSY_BATCH_MS 100
+void store_set_busy_timeout(struct store *s, int ms);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 

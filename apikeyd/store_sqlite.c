@@ -44,6 +44,22 @@ static int read_user_version(sqlite3 *db, int *ret)
         return r;
 }
 
+static int check_version(sqlite3 *db)
+{
+        int version;
+
+        if (read_user_version(db, &version) < 0) {
+                log_error("store: %s", sqlite3_errmsg(db));
+                return -EIO;
+        }
+        if (version > STORE_SCHEMA_VERSION) {
+                log_error("store: database schema %d is newer than this apikeyd (%d); refusing to open", version,
+                          STORE_SCHEMA_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        return 0;
+}
+
 static int migrate(sqlite3 *db)
 {
         int version;
@@ -51,11 +67,6 @@ static int migrate(sqlite3 *db)
 
         if (read_user_version(db, &version) < 0)
                 return -EIO;
-        if (version > STORE_SCHEMA_VERSION) {
-                log_error("store: database schema %d is newer than this apikeyd (%d); refusing to open", version,
-                          STORE_SCHEMA_VERSION);
-                return -EPROTONOSUPPORT;
-        }
         for (; version < STORE_SCHEMA_VERSION; version++) {
                 if (exec_sql(db, "BEGIN IMMEDIATE") < 0)
                         return -EIO;
@@ -110,9 +121,14 @@ int store_open(const char *path, struct store **ret)
                 return -EIO;
         }
         sqlite3_extended_result_codes(s->db, 1);
-        sqlite3_busy_timeout(s->db, 5000);
-        r = exec_sql(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                            "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF");
+        sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+        /* Before anything writes: a newer store is refused untouched (the
+         * switch to WAL below would already rewrite its header). */
+        r = check_version(s->db);
+        if (r == 0)
+                r = exec_sql(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; "
+                                    "PRAGMA trusted_schema = OFF");
         if (r == 0)
                 r = migrate(s->db);
         if (r < 0) {
@@ -136,6 +152,11 @@ void store_close(struct store *s)
 int store_set_durable(struct store *s, bool durable)
 {
         return exec_sql(s->db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+void store_set_busy_timeout(struct store *s, int ms)
+{
+        sqlite3_busy_timeout(s->db, ms);
 }
 
 int store_begin(struct store *s)

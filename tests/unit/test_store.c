@@ -128,9 +128,9 @@ static void test_hashkey(const char *dir)
         struct stat st;
 
         snprintf(path, sizeof(path), "%s/hash.key", dir);
-        CHECK(hashkey_load(path, &hk1) == 0, "installation secret created");
+        CHECK(hashkey_load(path, true, &hk1) == 0, "installation secret created");
         CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 32, "secret file is 0600, 32 bytes");
-        CHECK(hashkey_load(path, &hk2) == 0 && memcmp(hk1.k, hk2.k, sizeof(hk1.k)) == 0, "secret reloads the same");
+        CHECK(hashkey_load(path, true, &hk2) == 0 && memcmp(hk1.k, hk2.k, sizeof(hk1.k)) == 0, "secret reloads the same");
         hashkey_mint(id, secret);
         CHECK(key_id_valid(id) && strlen(secret) == KEY_SECRET_LEN, "minted ID and secret have the format");
         CHECK(key_format(id, secret, key, sizeof(key)) == 0 && key_parse(key, &parts) == 0 &&
@@ -146,7 +146,7 @@ static void test_hashkey(const char *dir)
         secret[0] = parts.secret[0];
         hashkey_hash(&hk2, id, secret, h2);
         CHECK(memcmp(h1, h2, sizeof(h1)) != 0, "another installation secret gives another hash");
-        CHECK(chmod(path, 0640) == 0 && hashkey_load(path, &hk2) == -EPERM, "a group-readable secret is refused");
+        CHECK(chmod(path, 0640) == 0 && hashkey_load(path, true, &hk2) == -EPERM, "a group-readable secret is refused");
         hashkey_wipe(&hk1);
         hashkey_wipe(&hk2);
 }
