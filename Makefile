@@ -2,6 +2,7 @@
 #   make            build build/pam_apikey.so, build/apikeyd, build/apikeyctl
 #   make check      every test (unit, integration through libpam, valgrind)
 #   make demo       no-install demo: daemon in build/demo, mint a key, log in
+#   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS=60 each
 #   make install    DESTDIR= PREFIX= (default /usr/local)
 
 PREFIX      ?= /usr/local
@@ -73,7 +74,7 @@ TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/te
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
               $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so
 
-.PHONY: all tests check demo demo-ssh install uninstall clean deps
+.PHONY: all tests check demo demo-ssh install uninstall clean deps fuzz
 all: $(PROGRAMS)
 
 $(BUILD)/mod/%.o: %.c $(HEADERS)
@@ -154,6 +155,13 @@ tests: $(PROGRAMS) $(TEST_PROGS)
 check: $(PROGRAMS) $(TEST_PROGS)
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 tests
 	BUILD=$(BUILD) SAN_BUILD=$(BUILD)/asan tests/run
+
+# libFuzzer harnesses (tests/fuzz/, built with clang into $(BUILD)/fuzz): each
+# runs FUZZ_SECONDS; a crash fails and is saved in tests/fuzz/crashes/.
+# make check runs a 10-second pass (tests/integration/fuzz_smoke.sh).
+FUZZ_SECONDS ?= 60
+fuzz:
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 demo: $(PROGRAMS) $(BUILD)/tests/pam_driver
 	BUILD=$(BUILD) scripts/demo
