@@ -18,7 +18,7 @@
 
 static const char chain_context[] = "apikeyd audit chain v1";
 
-int audit_open(struct daemon *d)
+int audit_chain_open(struct daemon *d)
 {
         crypto_generichash(d->chain_key, sizeof(d->chain_key), (const uint8_t *)chain_context,
                            sizeof(chain_context) - 1, d->hashkey.k, sizeof(d->hashkey.k));

@@ -102,7 +102,8 @@ void usage_overlay(const struct daemon *d, struct key_record *k);
 int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost, const char *service);
 
 /* audit.c: every attempt and change, hash-chained, batched with the uses. */
-int audit_open(struct daemon *d);
+/* Named apart from libaudit's audit_open(), which libpam links. */
+int audit_chain_open(struct daemon *d);
 void audit_add(struct daemon *d, struct audit_record *r); /* assigns seq, time and hashes */
 /* Writes pending uses and audit records in one transaction. */
 int daemon_flush(struct daemon *d);

@@ -210,7 +210,7 @@ static int open_state(struct daemon *d, const struct options *o)
         if (r == 0)
                 r = store_open(o->db, &d->store);
         if (r == 0)
-                r = audit_open(d);
+                r = audit_chain_open(d);
         /* One account lookup before serving: glibc loads its NSS
          * configuration on the first lookup, and that path does not survive
          * running out of memory; later lookups fail cleanly. */
