@@ -3,6 +3,7 @@
 #   make check      every test (unit, integration through libpam, valgrind)
 #   make demo       no-install demo: daemon in build/demo, mint a key, log in
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS=60 each
+#   make bench      the benchmark (BENCHMARKS.md), writes build/bench.json
 #   make install    DESTDIR= PREFIX= (default /usr/local)
 
 PREFIX      ?= /usr/local
@@ -54,7 +55,7 @@ TOOL_SRC    := common/duration.c common/restrict.c
 MODULE_SRC  := $(wildcard pam_apikey/*.c)
 DAEMON_SRC  := $(wildcard apikeyd/*.c)
 CTL_SRC     := $(wildcard apikeyctl/*.c)
-HEADERS     := $(wildcard common/*.h pam_apikey/*.h apikeyd/*.h apikeyctl/*.h)
+HEADERS     := $(wildcard common/*.h pam_apikey/*.h apikeyd/*.h apikeyctl/*.h bench/*.h)
 
 # Quiet by default; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -72,7 +73,7 @@ prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
-              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so
+              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/bench/apikey-bench
 
 .PHONY: all tests check demo demo-ssh install uninstall clean deps fuzz
 all: $(PROGRAMS)
@@ -162,6 +163,27 @@ check: $(PROGRAMS) $(TEST_PROGS)
 FUZZ_SECONDS ?= 60
 fuzz:
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+# The benchmark (BENCHMARKS.md): make bench BENCH_KEYS=... BENCH_SECONDS=... BENCH_CLIENTS=...
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_KEYS ?= 1000000
+BENCH_SECONDS ?= 2
+BENCH_CLIENTS ?= 1,8,64
+BENCH_ARGS ?=
+
+# Only the store and the hashing of the daemon: its audit_open() would
+# interpose on libaudit's, which libpam calls.
+BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c $(wildcard apikeyd/store_sqlite*.c) $(COMMON_SRC))
+
+$(BUILD)/bench/apikey-bench: $(call prog_obj,$(BENCH_SRC)) $(BENCH_DAEMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS) $(PAM_LIBS) -lm
+
+.PHONY: bench
+bench: $(PROGRAMS) $(BUILD)/bench/apikey-bench
+	$(BUILD)/bench/apikey-bench --build $(BUILD) --out $(BUILD)/bench.json --keys $(BENCH_KEYS) \
+		--seconds $(BENCH_SECONDS) --clients $(BENCH_CLIENTS) $(BENCH_ARGS)
 
 demo: $(PROGRAMS) $(BUILD)/tests/pam_driver
 	BUILD=$(BUILD) scripts/demo

@@ -1,0 +1,329 @@
+/* scenarios.c - the order of the run: build the stores, then the floor
+ * rows, the pam_apikey rows on the large store (with the one-off
+ * measurements that need its daemon), the scaling row on the small store,
+ * `list --all` on its own store, the cold start, and pam_unix. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "scenarios.h"
+
+int path_join(char *buf, size_t bufsz, const char *dir, const char *name)
+{
+        int n = snprintf(buf, bufsz, "%s/%s", dir, name);
+
+        return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+void bench_fail(struct bench *b, const char *fmt, ...)
+{
+        va_list ap;
+
+        b->failures++;
+        va_start(ap, fmt);
+        fputs("apikey-bench: FAILED: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+}
+
+int bench_write_pam(struct bench *b)
+{
+        char build[PATH_MAX], line[3 * PATH_MAX];
+        int r;
+
+        if (!realpath(b->o->build, build))
+                return -errno;
+        snprintf(line, sizeof(line), "auth required %s/pam_apikey.so socket=%s/auth.sock timeout=5\n", build,
+                 b->run_dir);
+        r = pam_write_service(b->pam_dir, BENCH_SERVICE, line);
+        snprintf(line, sizeof(line), "auth required %s/pam_apikey.so socket=%s timeout=5\n", build, b->grant_sock);
+        if (r == 0)
+                r = pam_write_service(b->pam_dir, BENCH_SERVICE_ECHO, line);
+        if (r == 0)
+                r = pam_write_service(b->pam_dir, "permit", "auth required pam_permit.so\n");
+        if (r == 0)
+                r = pam_write_service(b->pam_dir, "unix", "auth required pam_unix.so\n");
+        return r;
+}
+
+int bench_daemon_start(struct bench *b, struct store_dir *s)
+{
+        int r = daemon_start(b->o, s->state, b->run_dir, &b->daemon);
+
+        if (r < 0)
+                bench_fail(b, "apikeyd did not start on %s: %s (log: %s)", s->state, strerror(-r), b->daemon.log);
+        return r;
+}
+
+void bench_daemon_stop(struct bench *b)
+{
+        int status;
+
+        if (b->daemon.pid <= 0)
+                return;
+        status = daemon_stop(&b->daemon);
+        if (status != 0) {
+                b->rep.x.daemon_exit_status = status;
+                bench_fail(b, "apikeyd exited with status %d (log: %s)", status, b->daemon.log);
+        }
+}
+
+static void stop_server(pid_t *pid);
+
+void bench_teardown(struct bench *b)
+{
+        if (b->daemon.pid > 0)
+                daemon_stop(&b->daemon);
+        stop_server(&b->echo_pid);
+        keyset_free(&b->large.keys);
+        keyset_free(&b->small.keys);
+        keyset_free(&b->list.keys);
+        free(b->unix_label);
+        b->unix_label = NULL;
+}
+
+static int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
+                   pid_t server)
+{
+        struct row *row;
+        int r = 0;
+
+        if (!bench_wants(b->o, name))
+                return 0;
+        row = report_row(&b->rep, name, label, keys);
+        if (!row)
+                return -ENOSPC;
+        for (size_t i = 0; i < b->o->n_clients && r == 0; i++) {
+                struct cell *c = &row->cells[row->n_cells];
+                struct load_spec spec = { .op = op, .ctx = ctx, .clients = b->o->clients[i],
+                                          .seconds = b->o->seconds, .server = server };
+                r = load_run(&spec, c);
+                if (r < 0) {
+                        bench_fail(b, "%s with %u clients: %s", name, b->o->clients[i], strerror(-r));
+                        break;
+                }
+                row->n_cells++;
+                bench_log(b->o, "%-20s %3u clients: %8.0f auth/s  p50 %8.1f us  p99 %8.1f us  cpu %.1f+%.1f us",
+                          name, c->clients, c->throughput, c->p50_us, c->p99_us, c->client_cpu_us, c->server_cpu_us);
+                if (c->errors || c->unexpected)
+                        bench_fail(b, "%s with %u clients: %llu of %llu answers were not the expected one", name,
+                                   c->clients, (unsigned long long)(c->errors + c->unexpected),
+                                   (unsigned long long)c->ops);
+        }
+        row->done = row->n_cells > 0;
+        return r;
+}
+
+static int build_one(struct bench *b, struct store_dir *s, const char *sub, unsigned long n,
+                     struct build_result *res)
+{
+        int r;
+
+        if (path_join(s->state, sizeof(s->state), b->dir, sub) < 0)
+                return -ENAMETOOLONG;
+        if (mkdir(s->state, 0700) < 0)
+                return -errno;
+        r = keys_build_store(s->state, n, b->user, b->uid, &s->keys, res);
+        if (r < 0)
+                bench_fail(b, "building a store of %lu keys: %s", n, strerror(-r));
+        else
+                bench_log(b->o, "store of %lu keys built in %.2f s (%.0f bytes/key)", n, res->seconds,
+                          (double)res->db_bytes / (double)n);
+        return r;
+}
+
+static bool wants_any(const struct bench *b, const char *const *names)
+{
+        for (; *names; names++)
+                if (bench_wants(b->o, *names))
+                        return true;
+        return false;
+}
+
+static const char *const floor_names[] = { "echo", "pam_permit", "floor", "module_echo", NULL };
+static const char *const large_names[] = { "apikey_valid", "apikey_invalid", "control", "revocation", NULL };
+static const char *const large_store_users[] = { "echo", "pam_permit", "floor", "module_echo", "apikey_valid",
+                                                 "apikey_invalid",
+                                                 "control", "revocation", "cold_start", NULL };
+
+static int build_stores(struct bench *b)
+{
+        struct extras *x = &b->rep.x;
+        int r = 0;
+
+        x->keys = b->o->keys;
+        x->small_keys = b->o->small_keys;
+        x->list_keys = b->o->list_keys;
+        if (wants_any(b, large_store_users))
+                r = build_one(b, &b->large, "large", b->o->keys, &x->build);
+        x->has_build = r == 0 && b->large.keys.n > 0;
+        if (r == 0 && bench_wants(b->o, "apikey_valid_small"))
+                r = build_one(b, &b->small, "small", b->o->small_keys, &x->build_small);
+        if (r == 0 && bench_wants(b->o, "list"))
+                r = build_one(b, &b->list, "list", b->o->list_keys, &x->build_list);
+        keyset_free(&b->list.keys); /* only listed, never used to log in */
+        return r;
+}
+
+static void stop_server(pid_t *pid)
+{
+        if (*pid <= 0)
+                return;
+        kill(*pid, SIGKILL);
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
+}
+
+/* The floor, and the module against a server that grants every key: what
+ * the client side costs without the daemon. */
+static int floor_rows(struct bench *b)
+{
+        char identity[64];
+        struct echo_work echo = { .socket_path = b->echo_sock, .user = b->user, .keys = &b->large.keys };
+        struct pam_work permit = { .confdir = b->pam_dir, .service = "permit", .user = b->user,
+                                   .keys = &b->large.keys, .expect = PAM_SUCCESS };
+        struct pam_work floor = permit, module = permit;
+        int r;
+
+        if (!wants_any(b, floor_names))
+                return 0;
+        snprintf(identity, sizeof(identity), "user:%s", b->user);
+        r = echo_start(b->echo_sock, identity, false, &b->echo_pid);
+        if (r < 0) {
+                bench_fail(b, "echo server: %s", strerror(-r));
+                return r;
+        }
+        floor.echo_socket = b->echo_sock;
+        r = run_row(b, "echo", "echo (socket floor)", 0, echo_op, &echo, b->echo_pid);
+        if (r == 0)
+                r = run_row(b, "pam_permit", "pam_permit transaction", 0, pam_work_op, &permit, 0);
+        if (r == 0)
+                r = run_row(b, "floor", "floor: echo + pam_permit", 0, pam_work_op, &floor, b->echo_pid);
+        stop_server(&b->echo_pid);
+        if (r < 0 || !bench_wants(b->o, "module_echo"))
+                return r;
+        r = echo_start(b->grant_sock, identity, true, &b->echo_pid);
+        if (r < 0) {
+                bench_fail(b, "granting echo server: %s", strerror(-r));
+                return r;
+        }
+        module.service = BENCH_SERVICE_ECHO;
+        r = run_row(b, "module_echo", "pam_apikey -> echo server", 0, pam_work_op, &module, b->echo_pid);
+        stop_server(&b->echo_pid);
+        return r;
+}
+
+static uint64_t store_bytes(const struct store_dir *s)
+{
+        const char *suffix[] = { "", "-wal" };
+        uint64_t total = 0;
+
+        for (size_t i = 0; i < 2; i++) {
+                char path[PATH_MAX + 16];
+                struct stat st;
+                snprintf(path, sizeof(path), "%s/keys.db%s", s->state, suffix[i]);
+                if (stat(path, &st) == 0)
+                        total += (uint64_t)st.st_size;
+        }
+        return total;
+}
+
+static int large_rows(struct bench *b)
+{
+        struct pam_work valid = { .confdir = b->pam_dir, .service = BENCH_SERVICE, .user = b->user,
+                                  .keys = &b->large.keys, .expect = PAM_SUCCESS };
+        struct pam_work invalid = valid;
+        int r;
+
+        if (!wants_any(b, large_names))
+                return 0;
+        r = bench_daemon_start(b, &b->large);
+        invalid.invalid = true;
+        invalid.expect = PAM_AUTH_ERR;
+        if (r == 0)
+                r = run_row(b, "apikey_valid", "pam_apikey, valid keys", b->o->keys, pam_work_op, &valid,
+                            b->daemon.pid);
+        if (r == 0)
+                r = run_row(b, "apikey_invalid", "pam_apikey, invalid keys", b->o->keys, pam_work_op, &invalid,
+                            b->daemon.pid);
+        if (r == 0 && proc_rss_kib(b->daemon.pid, &b->rep.x.rss_kib, &b->rep.x.hwm_kib) < 0)
+                bench_fail(b, "cannot read the daemon's memory use");
+        else if (r == 0)
+                b->rep.x.has_rss = true;
+        if (r == 0 && bench_wants(b->o, "control"))
+                extras_control(b);
+        if (r == 0 && bench_wants(b->o, "revocation"))
+                extras_revocation(b); /* last: it disables a key */
+        bench_daemon_stop(b);
+        b->rep.x.db_bytes_after_run = store_bytes(&b->large);
+        return r;
+}
+
+static int small_row(struct bench *b)
+{
+        struct pam_work valid = { .confdir = b->pam_dir, .service = BENCH_SERVICE, .user = b->user,
+                                  .keys = &b->small.keys, .expect = PAM_SUCCESS };
+        int r;
+
+        if (!bench_wants(b->o, "apikey_valid_small"))
+                return 0;
+        r = bench_daemon_start(b, &b->small);
+        if (r == 0)
+                r = run_row(b, "apikey_valid_small", "pam_apikey, valid, small store", b->o->small_keys,
+                            pam_work_op, &valid, b->daemon.pid);
+        bench_daemon_stop(b);
+        return r;
+}
+
+static int list_store(struct bench *b)
+{
+        int r;
+
+        if (!bench_wants(b->o, "list"))
+                return 0;
+        r = bench_daemon_start(b, &b->list);
+        if (r == 0)
+                extras_list(b);
+        bench_daemon_stop(b);
+        return r;
+}
+
+static int unix_row(struct bench *b)
+{
+        struct pam_work w = { .confdir = b->pam_dir, .service = "unix", .user = b->user, .expect = PAM_SUCCESS };
+        char label[64];
+
+        snprintf(label, sizeof(label), "pam_unix (%s)",
+                 strcmp(b->rep.x.pw_hash_scheme, "$y$") == 0 ? "yescrypt" : b->rep.x.pw_hash_scheme);
+        b->unix_label = strdup(label);
+        return run_row(b, "pam_unix", b->unix_label ? b->unix_label : "pam_unix", 0, pam_work_op, &w, 0);
+}
+
+int bench_run(struct bench *b)
+{
+        int r = build_stores(b);
+
+        if (r == 0)
+                r = floor_rows(b);
+        if (r == 0)
+                r = large_rows(b);
+        if (r == 0)
+                r = small_row(b);
+        if (r == 0)
+                r = list_store(b);
+        if (r == 0 && bench_wants(b->o, "cold_start"))
+                extras_cold_start(b);
+        if (r == 0 && bench_wants(b->o, "pam_unix"))
+                r = unix_row(b);
+        return r;
+}
