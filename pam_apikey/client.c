@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +27,10 @@ static int build_request(const struct apikey_ctx *c, const char *key, struct wir
 }
 
 /* The daemon runs as the "apikeyd" system account when there is one; under
- * socket activation the listener is PID 1's, so root is always accepted. */
+ * socket activation the listener is PID 1's, so root is always accepted.
+ * Looked up only for an owner or peer that is not root: the NSS lookup
+ * reads /etc/passwd to its end when there is no such account, which was
+ * the largest cost of a login in the module (bench/, BENCHMARKS.md). */
 static uid_t trusted_uid(const struct apikey_ctx *c)
 {
         struct passwd pw, *found = NULL;
@@ -42,7 +46,7 @@ static uid_t trusted_uid(const struct apikey_ctx *c)
 
 /* Before connecting: the path must be a socket (not a symlink, FIFO or file)
  * owned by root or the daemon's account. */
-static int check_socket_path(const struct apikey_ctx *c, uid_t uid)
+static int check_socket_path(const struct apikey_ctx *c)
 {
         struct stat st;
 
@@ -50,7 +54,7 @@ static int check_socket_path(const struct apikey_ctx *c, uid_t uid)
                 pam_syslog(c->pamh, LOG_ERR, "cannot reach %s: %s", c->opts.socket_path, strerror(errno));
                 return PAM_AUTHINFO_UNAVAIL;
         }
-        if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != uid)) {
+        if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != trusted_uid(c))) {
                 pam_syslog(c->pamh, LOG_ERR, "refusing %s: not a socket owned by root or the %s account",
                            c->opts.socket_path, APIKEY_DAEMON_USER);
                 return PAM_AUTHINFO_UNAVAIL;
@@ -59,9 +63,16 @@ static int check_socket_path(const struct apikey_ctx *c, uid_t uid)
 }
 
 /* After connecting: never hand a key to whoever managed to bind the path. */
-static int check_peer(const struct apikey_ctx *c, int fd, uid_t uid)
+static int check_peer(const struct apikey_ctx *c, int fd)
 {
-        int r = transport_check_peer(fd, uid);
+        struct ucred cred;
+        uid_t uid = 0;
+        int r = transport_peer_cred(fd, &cred);
+
+        if (r == 0 && cred.uid != 0)
+                uid = trusted_uid(c);
+        if (r == 0 && cred.uid != 0 && cred.uid != uid)
+                r = -EPERM;
 
         if (r < 0) {
                 pam_syslog(c->pamh, LOG_ERR, "refusing to send a key to %s: peer is neither root nor the %s account (uid %u): %s",
@@ -87,12 +98,12 @@ static int decode_reply(const struct apikey_ctx *c, const struct wire_msg *m, st
         return PAM_SUCCESS;
 }
 
-static int talk(const struct apikey_ctx *c, int fd, uid_t uid, const struct wire_buf *req, int64_t deadline,
+static int talk(const struct apikey_ctx *c, int fd, const struct wire_buf *req, int64_t deadline,
                 struct apikey_reply *ret)
 {
         uint8_t buf[WIRE_MAX_MSG];
         struct wire_msg m;
-        int r = check_peer(c, fd, uid);
+        int r = check_peer(c, fd);
 
         if (r != PAM_SUCCESS)
                 return r;
@@ -109,9 +120,8 @@ static int talk(const struct apikey_ctx *c, int fd, uid_t uid, const struct wire
 static int exchange(const struct apikey_ctx *c, const struct wire_buf *req, struct apikey_reply *ret)
 {
         int64_t deadline = transport_now_ms() + (int64_t)c->opts.timeout_s * 1000;
-        uid_t uid = trusted_uid(c);
         int fd = -1;
-        int r = check_socket_path(c, uid);
+        int r = check_socket_path(c);
 
         if (r != PAM_SUCCESS)
                 return r;
@@ -121,7 +131,7 @@ static int exchange(const struct apikey_ctx *c, const struct wire_buf *req, stru
                 return PAM_AUTHINFO_UNAVAIL;
         }
         apikey_debug(c, "connected to %s", c->opts.socket_path);
-        r = talk(c, fd, uid, req, deadline, ret);
+        r = talk(c, fd, req, deadline, ret);
         close(fd);
         return r;
 }

@@ -123,7 +123,7 @@ static int module_side(pam_handle_t *h, void *arg)
 
         forget_success(h); /* as pam_sm_authenticate() starts */
         FUZZ_CHECK(build_request(&c, fuzz_key, &req) == 0);
-        r = talk(&c, x->fd, geteuid(), &req, transport_now_ms() + 1000, &reply);
+        r = talk(&c, x->fd, &req, transport_now_ms() + 1000, &reply);
         wire_wipe(&req);
         FUZZ_CHECK(r == PAM_SUCCESS || r == PAM_AUTHINFO_UNAVAIL); /* garbage: unavailable, never success */
         if (r != PAM_SUCCESS)
