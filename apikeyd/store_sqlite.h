@@ -10,8 +10,6 @@ enum stmt_id {
         ST_KEY_INSERT,
         ST_KEY_GET,
         ST_KEY_UPDATE,
-        ST_KEY_LIST,
-        ST_KEY_COUNT,
         ST_KEY_SET_STATE,
         ST_KEY_DELETE,
         ST_KEY_ADD_USES,

@@ -1,5 +1,6 @@
 /* store_sqlite_keys.c - the keys table. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -10,12 +11,49 @@
         "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
         "services, sources, max_uses, leak_action, rotated_to, retires"
 
-/* Optional filters, each ignored when its parameter is NULL, negative or 0. */
-#define KEY_FILTER_SQL                                                                                     \
-        " WHERE (?1 IS NULL OR owner_type = ?1) AND (?2 IS NULL OR owner_name = ?2)"                      \
-        " AND (?3 < 0 OR owner_uid = ?3) AND (?4 IS NULL OR kind = ?4)"                                    \
-        " AND (?5 = 0 OR max(last_used_at, created_at) < ?5)"                                              \
-        " AND (?6 = 0 OR (expires_at > 0 AND expires_at < ?6))"
+/* The WHERE clause of a filter, with only the conditions it sets, so that
+ * SQLite can use an index (keys_owner, keys_expiry): an "(?1 IS NULL OR
+ * owner_type = ?1)" form made every list and count a scan of the table (the
+ * benchmark: create 61 ms and a cold start 72 ms with 1M keys). The
+ * parameters keep their numbers (bind_filter). */
+static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
+{
+        const char *conds[6];
+        size_t n = 0, used = 0;
+
+        if (f->owner_type)
+                conds[n++] = "owner_type = ?1";
+        if (f->owner_name)
+                conds[n++] = "owner_name = ?2";
+        if (f->owner_uid >= 0)
+                conds[n++] = "owner_uid = ?3";
+        if (f->kind)
+                conds[n++] = "kind = ?4";
+        if (f->unused_since)
+                conds[n++] = "max(last_used_at, created_at) < ?5";
+        if (f->expired_before)
+                conds[n++] = "expires_at > 0 AND expires_at < ?6";
+        buf[0] = '\0';
+        for (size_t i = 0; i < n && used < bufsz; i++)
+                used += (size_t)snprintf(buf + used, bufsz - used, "%s%s", i ? " AND " : " WHERE ", conds[i]);
+}
+
+/* A statement for this filter's shape; the caller finalizes it. */
+static sqlite3_stmt *prepare_filtered(struct store *s, const char *head, const struct key_filter *f,
+                                      const char *tail)
+{
+        char where[256], sql[1024];
+        sqlite3_stmt *st = NULL;
+
+        filter_sql(f, where, sizeof(where));
+        snprintf(sql, sizeof(sql), "%s%s%s", head, where, tail);
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                sqlite3_finalize(st);
+                return NULL;
+        }
+        return st;
+}
 
 static int row_to_record(sqlite3_stmt *st, struct key_record *k)
 {
@@ -121,12 +159,10 @@ int store_key_get(struct store *s, const char *id, struct key_record *ret)
         return r;
 }
 
+/* Binds what filter_sql() asked for; a parameter it left out is out of
+ * range or unused, and its bind has no effect. */
 static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
 {
-        static const struct key_filter any = KEY_FILTER_ANY;
-
-        if (!f)
-                f = &any;
         store_bind_text_or_null(st, 1, f->owner_type);
         store_bind_text_or_null(st, 2, f->owner_name);
         sqlite3_bind_int64(st, 3, f->owner_uid);
@@ -149,23 +185,31 @@ static int visit_key(sqlite3_stmt *st, void *ctx)
         return r < 0 ? r : v->cb(&v->k, v->userdata);
 }
 
+static const struct key_filter filter_any = KEY_FILTER_ANY;
+
 int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_LIST,
-                                      "SELECT " KEY_COLUMNS " FROM keys" KEY_FILTER_SQL " ORDER BY created_at, id");
         struct key_visit v = { .cb = cb, .userdata = userdata };
+        sqlite3_stmt *st;
+        int r;
 
+        f = f ? f : &filter_any;
+        st = prepare_filtered(s, "SELECT " KEY_COLUMNS " FROM keys", f, " ORDER BY created_at, id");
         if (!st)
                 return -EIO;
         bind_filter(st, f);
-        return store_each_row(s, st, visit_key, &v);
+        r = store_each_row(s, st, visit_key, &v);
+        sqlite3_finalize(st);
+        return r;
 }
 
 int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_COUNT, "SELECT count(*) FROM keys" KEY_FILTER_SQL);
+        sqlite3_stmt *st;
         int r = -EIO;
 
+        f = f ? f : &filter_any;
+        st = prepare_filtered(s, "SELECT count(*) FROM keys", f, "");
         if (!st)
                 return -EIO;
         bind_filter(st, f);
@@ -174,7 +218,7 @@ int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)
                 r = 0;
         } else
                 log_error("store: %s", sqlite3_errmsg(s->db));
-        sqlite3_reset(st);
+        sqlite3_finalize(st);
         return r;
 }
 
