@@ -605,7 +605,12 @@ if part alloc; then
                 runs=$((runs + 1))
                 [ "$rc" -ge 128 ] && crashes+=("$label $* (status $rc)")
                 [ "$is_wrong" = 1 ] && [ "$res" = PAM_SUCCESS ] && wrong_ok+=("$label $*")
-                [ "${live:-0}" -gt "$base_live" ] && leaks+=("$label $* (live $live > $base_live)")
+                # PAM_MODULE_UNKNOWN: the failure hit libpam's dlopen() of the
+                # module, which never ran; glibc keeps that dlerror() message
+                # allocated until the next dl call, which is not ours to free.
+                [ "$res" != PAM_MODULE_UNKNOWN ] && [ "${live:-0}" -gt "$base_live" ] &&
+                        leaks+=("$label $* (live $live > $base_live)")
+                return 0
         }
         for n in $(seq 1 $((calls + 2))); do
                 for io in 0 1; do
