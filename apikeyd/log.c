@@ -36,9 +36,11 @@ void log_msg(int priority, const char *fmt, ...)
         if (to_journal)
                 sd_journal_printv(priority, fmt, ap);
         else {
-                fprintf(stderr, "apikeyd: ");
-                vfprintf(stderr, fmt, ap);
-                fputc('\n', stderr);
+                /* One fprintf, so one write(2) per line: stderr is unbuffered
+                 * and every authentication logs a line. */
+                char line[2048];
+                if (vsnprintf(line, sizeof(line), fmt, ap) >= 0)
+                        fprintf(stderr, "apikeyd: %s\n", line);
         }
         va_end(ap);
 }

@@ -21,7 +21,10 @@ enum stmt_id {
         ST_AUDIT_APPEND,
         ST_AUDIT_LAST,
         ST_AUDIT_FIRST,
-        ST_AUDIT_LIST,
+        ST_AUDIT_LIST, /* four in a row, by the filter's shape (store_sqlite_audit.c) */
+        ST_AUDIT_LIST_BY_KEY,
+        ST_AUDIT_LIST_BY_IDENTITY,
+        ST_AUDIT_LIST_BY_BOTH,
         ST_AUDIT_PRUNE,
         _ST_MAX
 };

@@ -116,9 +116,18 @@ int store_audit_first(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT
 
 int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_cb cb, void *userdata)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_AUDIT_LIST,
-                                      "SELECT " AUDIT_COLUMNS " FROM audit WHERE (?1 IS NULL OR key_id = ?1) "
-                                      "AND (?2 IS NULL OR identity = ?2) AND time >= ?3 ORDER BY seq");
+        /* One statement per shape of filter, so that SQLite searches the
+         * audit_key or audit_identity index instead of scanning the log. */
+#define AUDIT_LIST_SQL(where) "SELECT " AUDIT_COLUMNS " FROM audit WHERE " where "time >= ?3 ORDER BY seq"
+        static const char *const sql[4] = {
+                AUDIT_LIST_SQL(""),
+                AUDIT_LIST_SQL("key_id = ?1 AND "),
+                AUDIT_LIST_SQL("identity = ?2 AND "),
+                AUDIT_LIST_SQL("key_id = ?1 AND identity = ?2 AND "),
+        };
+#undef AUDIT_LIST_SQL
+        unsigned shape = (f && f->key_id ? 1u : 0u) | (f && f->identity ? 2u : 0u);
+        sqlite3_stmt *st = store_stmt(s, (enum stmt_id)(ST_AUDIT_LIST + shape), sql[shape]);
         struct audit_visit v = { .cb = cb, .userdata = userdata };
 
         if (!st)
