@@ -13,7 +13,14 @@ key=$(create_key "$alice")
 unknown=$("$T/bin/keytool" unknown-id "$key")
 wrong=$("$T/bin/keytool" wrong-secret "$key")
 n=1500
-case $BUILD in *asan*) n=300 ;; esac
+case $BUILD in
+*asan*)
+        # ASan's instrumentation costs more on the path that copies a row than
+        # on the one that finds none: timing says nothing about the shipped build.
+        echo "ok - skipped under ASan: timing is a property of the uninstrumented daemon"
+        exit 0
+        ;;
+esac
 out=$("$T/bin/keytool" time "$AUTH_SOCK" "$bob" "$n" "$unknown" "$wrong" "$key")
 echo "# $(tr '\n' ' ' <<<"$out")"
 med() { sed -n "s/^key$1 median=\([0-9]*\).*/\1/p" <<<"$out"; }
