@@ -76,6 +76,10 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
                 return 0;
         if (n > 0 || n == -EMSGSIZE)
                 dispatch(c, buf, n);
+        else if (n == 0)
+                log_debug("pid %d closed the connection without a request", (int)c->peer.pid);
+        else
+                log_warning("reading a request from pid %d: %s", (int)c->peer.pid, strerror((int)-n));
         explicit_bzero(buf, sizeof(buf)); /* requests carry keys */
         conn_free(c);
         return 0;

@@ -110,6 +110,11 @@ static int talk(const struct apikey_ctx *c, int fd, const struct wire_buf *req, 
         r = transport_send(fd, req, deadline);
         if (r == 0)
                 r = transport_recv(fd, buf, sizeof(buf), &m, deadline);
+        if (r == -ECONNRESET) {
+                pam_syslog(c->pamh, LOG_ERR, "%s closed the connection without answering (see apikeyd's log)",
+                           c->opts.socket_path);
+                return PAM_AUTHINFO_UNAVAIL;
+        }
         if (r < 0) {
                 pam_syslog(c->pamh, LOG_ERR, "exchange with %s failed: %s", c->opts.socket_path, strerror(-r));
                 return PAM_AUTHINFO_UNAVAIL;

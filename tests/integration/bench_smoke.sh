@@ -62,11 +62,8 @@ for row in $ROWS; do
                 "[.rows[] | select(.name == \"$row\") | .cells[] | select(.ops > 0) | .clients] == [1, 4]"
         jcheck "row $row: no wrong answer (a valid key refused, an invalid one accepted)" \
                 "[.rows[] | select(.name == \"$row\") | .cells[] | .unexpected] == [0, 0]"
-        # One login per cell (or one in 10,000) may get no answer
-        # (PAM_AUTHINFO_UNAVAIL): the daemon rarely resets a connection
-        # (BENCHMARKS.md, known issues).
-        jcheck "row $row: (almost) every login answered" \
-                "all(.rows[] | select(.name == \"$row\") | .cells[]; .errors <= 1 or .errors <= .ops / 10000)"
+        jcheck "row $row: every login answered" \
+                "all(.rows[] | select(.name == \"$row\") | .cells[]; .errors == 0)"
         jcheck "row $row: latency and throughput figures" \
                 "[.rows[] | select(.name == \"$row\") | .cells[] | .p50_us > 0 and .p99_us >= .p50_us and .throughput > 0] == [true, true]"
 done
