@@ -72,10 +72,12 @@ void flush_soon(struct daemon *d)
 
 void audit_add(struct daemon *d, struct audit_record *r)
 {
-        if (d->n_audit == BATCH_MAX && daemon_flush(d) < 0) {
+        if (d->n_audit >= BATCH_MAX)
+                (void)daemon_flush_async(d);
+        if (d->n_audit == PENDING_MAX && daemon_flush(d) < 0 && d->n_audit == PENDING_MAX) {
                 /* The chain in the store will show the gap: verify reports it. */
                 log_error("audit log not writable; dropping the oldest pending record %" PRIu64, d->audit[0].seq);
-                memmove(d->audit, d->audit + 1, (BATCH_MAX - 1) * sizeof(*d->audit));
+                memmove(d->audit, d->audit + 1, (PENDING_MAX - 1) * sizeof(*d->audit));
                 d->n_audit--;
         }
         r->seq = ++d->audit_seq;
@@ -87,44 +89,6 @@ void audit_add(struct daemon *d, struct audit_record *r)
         d->audit[d->n_audit++] = *r;
         log_audit(r);
         flush_soon(d);
-}
-
-static int flush_in_transaction(struct daemon *d)
-{
-        for (size_t i = 0; i < d->n_usage; i++) {
-                const struct usage_entry *e = &d->usage[i];
-                int r = store_key_add_uses(d->store, e->id, e->uses, e->last_at, e->rhost, e->service);
-                if (r < 0 && r != -ENOENT) /* a key deleted since its use needs no count */
-                        return r;
-        }
-        for (size_t i = 0; i < d->n_audit; i++) {
-                int r = store_audit_append(d->store, &d->audit[i]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int daemon_flush(struct daemon *d)
-{
-        int r;
-
-        if (d->n_usage == 0 && d->n_audit == 0)
-                return 0;
-        store_set_busy_timeout(d->store, STORE_BUSY_BATCH_MS);
-        r = store_begin(d->store);
-        if (r == 0)
-                r = flush_in_transaction(d);
-        if (r == 0)
-                r = store_commit(d->store);
-        store_set_busy_timeout(d->store, STORE_BUSY_MS);
-        if (r < 0) {
-                store_rollback(d->store);
-                log_error("could not write %zu uses and %zu audit records; will retry", d->n_usage, d->n_audit);
-                return r;
-        }
-        d->n_usage = d->n_audit = 0;
-        return 0;
 }
 
 struct verify_state {

@@ -70,7 +70,8 @@ static enum verdict login_name(struct daemon *d, const struct key_record *k, cha
 }
 
 static enum verdict check_restrictions(struct daemon *d, const struct auth_request *req,
-                                       const struct key_record *k, struct auth_result *res)
+                                       const struct key_record *k, const struct usage_view *uses,
+                                       struct auth_result *res)
 {
         if (k->services[0] && !service_list_contains(k->services, req->service)) {
                 snprintf(res->detail, sizeof(res->detail), "service \"%.128s\" is not one of %.300s", req->service,
@@ -81,16 +82,16 @@ static enum verdict check_restrictions(struct daemon *d, const struct auth_reque
                 snprintf(res->detail, sizeof(res->detail), "source \"%.128s\" is not in %.300s", req->rhost, k->sources);
                 return VERDICT_WRONG_SOURCE;
         }
-        if (k->max_uses && k->use_count + usage_pending(d, k->id) >= k->max_uses) {
+        if (k->max_uses && k->use_count + usage_pending(d, uses, k->id) >= k->max_uses) {
                 snprintf(res->detail, sizeof(res->detail), "used %" PRIu64 " of %" PRIu64 " times",
-                         k->use_count + usage_pending(d, k->id), k->max_uses);
+                         k->use_count + usage_pending(d, uses, k->id), k->max_uses);
                 return VERDICT_USAGE_EXCEEDED;
         }
         return VERDICT_OK;
 }
 
 static enum verdict check_key(struct daemon *d, const struct auth_request *req, const struct key_record *k,
-                              struct auth_result *res, int64_t now)
+                              const struct usage_view *uses, struct auth_result *res, int64_t now)
 {
         char login[PROTO_USER_MAX + 1];
         enum verdict v = login_name(d, k, login, sizeof(login));
@@ -103,19 +104,21 @@ static enum verdict check_key(struct daemon *d, const struct auth_request *req, 
                 return VERDICT_EXPIRED;
         if (strcmp(login, req->user) != 0)
                 return VERDICT_WRONG_USER;
-        return check_restrictions(d, req, k, res);
+        return check_restrictions(d, req, k, uses, res);
 }
 
 static enum verdict decide(struct daemon *d, const struct auth_request *req, struct key_record *k,
                            struct auth_result *res)
 {
         struct key_parts parts;
+        struct usage_view uses;
         int r;
 
         if (key_parse(req->key, &parts) < 0)
                 return VERDICT_MALFORMED;
         memcpy(res->key_id, parts.id, sizeof(res->key_id));
         sodium_memzero(&parts, sizeof(parts));
+        usage_view_take(d, &uses); /* before the read: usage.c says why */
         r = key_lookup_verified(d, req->key, k);
         if (r == 0 || r == -EACCES)
                 key_identity(k, res->identity, sizeof(res->identity));
@@ -130,7 +133,7 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
                 return VERDICT_BAD_SECRET;
         if (r < 0)
                 return VERDICT_INTERNAL;
-        return check_key(d, req, k, res, now_seconds());
+        return check_key(d, req, k, &uses, res, now_seconds());
 }
 
 /* The first use of a rotated key's successor ends the predecessor

@@ -23,7 +23,8 @@
 #define DEFAULT_MAX_CONNECTIONS 256
 #define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */
 #define MAINTENANCE_INTERVAL_USEC (3600ULL * 1000000ULL)
-#define BATCH_MAX 256 /* pending uses or audit records that force a flush */
+#define BATCH_MAX 256 /* pending uses or audit records that hand a batch to the writer */
+#define PENDING_MAX (8 * BATCH_MAX) /* ... and that make the loop wait for it (back-pressure) */
 
 /* Uses of keys not yet written: the login path never waits for the disk. */
 struct usage_entry {
@@ -62,6 +63,7 @@ struct daemon {
         uint8_t chain_key[AUDIT_HASH_LEN];   /* keys the chain, derived from the installation secret */
 
         struct ratelimit rl;
+        struct writer *writer;
 };
 
 /* The caller on one connection, from the kernel (SO_PEERCRED), never from
@@ -95,8 +97,14 @@ int server_setup_idle(struct daemon *d);
 int server_setup_timers(struct daemon *d);
 
 /* usage.c */
-uint64_t usage_pending(const struct daemon *d, const char *id);
-/* Adds the pending uses to what the store said about k. */
+/* The uses the store does not hold yet: take it before reading a key. */
+struct usage_view {
+        const struct usage_entry *writing; /* the writer's batch, until committed */
+        size_t n_writing;
+};
+void usage_view_take(const struct daemon *d, struct usage_view *ret);
+uint64_t usage_pending(const struct daemon *d, const struct usage_view *v, const char *id);
+/* Adds the pending uses to what the store said about k (for display). */
 void usage_overlay(const struct daemon *d, struct key_record *k);
 /* Counts one use; -EIO when it cannot be recorded (the login then fails). */
 int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost, const char *service);
@@ -105,8 +113,15 @@ int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost,
 /* Named apart from libaudit's audit_open(), which libpam links. */
 int audit_chain_open(struct daemon *d);
 void audit_add(struct daemon *d, struct audit_record *r); /* assigns seq, time and hashes */
-/* Writes pending uses and audit records in one transaction. */
+/* Writes pending uses and audit records in one transaction and waits for it. */
 int daemon_flush(struct daemon *d);
+/* writer.c: hands the pending batch to the writer thread unless it is busy
+ * (-EBUSY); never waits. */
+int daemon_flush_async(struct daemon *d);
+int writer_start(struct daemon *d);
+void writer_stop(struct daemon *d);
+/* The batch being written, which still counts as pending uses. */
+const struct usage_entry *writer_inflight_usage(const struct daemon *d, size_t *ret_n);
 /* Arms the flush timer if it is not armed. */
 void flush_soon(struct daemon *d);
 /* Walks the chain; 0 with *ret_count, or -EBADMSG with *ret_bad_seq and a reason. */

@@ -216,6 +216,11 @@ static int open_state(struct daemon *d, const struct options *o)
          * running out of memory; later lookups fail cleanly. */
         if (r == 0)
                 (void)account_uid("root", &(uid_t){ 0 });
+        /* Checkpoints run on the writer's thread, never on this one. */
+        if (r == 0)
+                r = store_manual_checkpoints(d->store);
+        if (r == 0)
+                r = writer_start(d);
         return r;
 }
 
@@ -238,8 +243,8 @@ static int run(const struct options *o)
                 .max_connections = o->max_connections,
                 .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
-                .usage = calloc(BATCH_MAX, sizeof(struct usage_entry)),
-                .audit = calloc(BATCH_MAX, sizeof(struct audit_record)),
+                .usage = calloc(PENDING_MAX, sizeof(struct usage_entry)),
+                .audit = calloc(PENDING_MAX, sizeof(struct audit_record)),
         };
         sigset_t mask;
         int r;
@@ -274,6 +279,7 @@ static int run(const struct options *o)
                 log_error("apikeyd: %s", strerror(-r));
         if (d.store && daemon_flush(&d) < 0)
                 log_error("could not write the last %zu audit records at exit", d.n_audit);
+        writer_stop(&d);
         d.flush_timer = sd_event_source_unref(d.flush_timer);
         d.maintenance_timer = sd_event_source_unref(d.maintenance_timer);
         d.idle_timer = sd_event_source_unref(d.idle_timer);

@@ -203,8 +203,8 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *userdata)
 {
         (void)s;
         (void)usec;
-        if (daemon_flush(userdata) < 0)
-                flush_soon(userdata); /* try again next interval */
+        /* A busy writer hands over the rest when it is done (writer.c). */
+        (void)daemon_flush_async(userdata);
         return 0;
 }
 

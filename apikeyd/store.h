@@ -61,6 +61,12 @@ typedef int (*store_key_cb)(const struct key_record *k, void *userdata);
 
 /* Opens (creating with mode 0600 and migrating) the store at path. */
 int store_open(const char *path, struct store **ret);
+/* A second connection to the store s is open on (for another thread). It
+ * does not create, check or migrate the file: that opens and closes it, and
+ * closing any descriptor of a file drops every POSIX lock the process holds
+ * on it, SQLite's among them; another process could then take the store for
+ * unused, checkpoint it and remove the WAL under our feet. */
+int store_open_another(struct store *s, struct store **ret);
 void store_close(struct store *s);
 
 /* Transactions group changes that must land together (classic --replace,
@@ -76,6 +82,15 @@ int store_set_durable(struct store *s, bool durable);
 #define STORE_BUSY_MS 5000
 #define STORE_BUSY_BATCH_MS 100
 void store_set_busy_timeout(struct store *s, int ms);
+/* Commits on this connection never checkpoint the WAL (SQLite's default
+ * does it inside the commit, stalling its caller for tens of ms); the
+ * writer thread does it with store_checkpoint() instead. */
+int store_manual_checkpoints(struct store *s);
+/* Frames in the WAL after this connection's last commit. */
+int store_wal_pages(const struct store *s);
+/* Copies what it can of the WAL into the database without waiting for
+ * readers (SQLITE_CHECKPOINT_PASSIVE). */
+int store_checkpoint(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 

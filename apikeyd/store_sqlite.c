@@ -2,9 +2,10 @@
  * opening, migrations, transactions and the keys table.
  *
  * WAL with synchronous=NORMAL: a commit does not fsync. The daemon batches
- * uses and audit records (usage.c, audit.c), so the login path never waits
- * for the disk; a power loss can drop the last committed batches, never
- * corrupt the file. */
+ * uses and audit records and a thread of its own writes them and
+ * checkpoints the WAL (writer.c), so the login path never waits for the
+ * disk; a power loss can drop the last committed batches, never corrupt
+ * the file. */
 #include "store_sqlite.h"
 
 #include <errno.h>
@@ -103,15 +104,12 @@ static int create_private(const char *path)
         return 0;
 }
 
-int store_open(const char *path, struct store **ret)
+/* One connection with the store's settings; check_version and the
+ * migrations are the caller's. */
+static int open_connection(const char *path, struct store **ret)
 {
-        struct store *s;
-        int r;
+        struct store *s = calloc(1, sizeof(*s));
 
-        r = create_private(path);
-        if (r < 0)
-                return r;
-        s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
@@ -122,13 +120,32 @@ int store_open(const char *path, struct store **ret)
         }
         sqlite3_extended_result_codes(s->db, 1);
         sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+        *ret = s;
+        return 0;
+}
+
+static int set_modes(struct store *s)
+{
+        return exec_sql(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                               "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; "
+                               "PRAGMA trusted_schema = OFF");
+}
+
+int store_open(const char *path, struct store **ret)
+{
+        struct store *s;
+        int r;
+
+        r = create_private(path);
+        if (r == 0)
+                r = open_connection(path, &s);
+        if (r < 0)
+                return r;
         /* Before anything writes: a newer store is refused untouched (the
          * switch to WAL below would already rewrite its header). */
         r = check_version(s->db);
         if (r == 0)
-                r = exec_sql(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                                    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; "
-                                    "PRAGMA trusted_schema = OFF");
+                r = set_modes(s);
         if (r == 0)
                 r = migrate(s->db);
         if (r < 0) {
@@ -137,6 +154,22 @@ int store_open(const char *path, struct store **ret)
         }
         *ret = s;
         return 0;
+}
+
+int store_open_another(struct store *s, struct store **ret)
+{
+        const char *path = sqlite3_db_filename(s->db, "main");
+        struct store *t;
+        int r;
+
+        if (!path || !*path)
+                return -EINVAL;
+        r = open_connection(path, &t);
+        if (r == 0 && (r = set_modes(t)) < 0)
+                store_close(t);
+        if (r == 0)
+                *ret = t;
+        return r;
 }
 
 void store_close(struct store *s)
@@ -157,6 +190,39 @@ int store_set_durable(struct store *s, bool durable)
 void store_set_busy_timeout(struct store *s, int ms)
 {
         sqlite3_busy_timeout(s->db, ms);
+}
+
+static int on_wal_commit(void *userdata, sqlite3 *db, const char *name, int pages)
+{
+        struct store *s = userdata;
+
+        (void)db;
+        (void)name;
+        s->wal_pages = pages;
+        return SQLITE_OK;
+}
+
+int store_manual_checkpoints(struct store *s)
+{
+        /* Replaces the automatic checkpoint, which is itself a WAL hook. */
+        sqlite3_wal_hook(s->db, on_wal_commit, s);
+        return 0;
+}
+
+int store_wal_pages(const struct store *s)
+{
+        return s->wal_pages;
+}
+
+int store_checkpoint(struct store *s)
+{
+        int r = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+        if (r != SQLITE_OK && r != SQLITE_BUSY) {
+                log_error("store: checkpoint: %s", sqlite3_errmsg(s->db));
+                return -EIO;
+        }
+        return 0;
 }
 
 int store_begin(struct store *s)

@@ -32,6 +32,7 @@ enum stmt_id {
 struct store {
         sqlite3 *db;
         sqlite3_stmt *stmt[_ST_MAX];
+        int wal_pages; /* frames in the WAL after this connection's last commit */
 };
 
 /* The cached statement for id, prepared from sql on first use, reset and

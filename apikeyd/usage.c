@@ -1,6 +1,13 @@
-/* usage.c - uses of keys, kept in memory until the next flush (audit.c
- * writes them with the audit records in one transaction). max_uses counts
- * the pending uses too, so the limit holds between flushes. */
+/* usage.c - uses of keys, kept in memory until they are written with the
+ * audit records in one transaction (writer.c). max_uses counts the pending
+ * uses too, and those of the batch being written until it is committed, so
+ * the limit holds between writes.
+ *
+ * The view of the writer's batch is taken before the key is read from the
+ * store. Taken after, a batch committed in between would be in neither and
+ * a key could be used once too often. Taken before, a commit landing
+ * between the two (microseconds) counts its uses twice: a key at its limit
+ * may then be refused once too early, never allowed once too often. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +15,15 @@
 #include "daemon.h"
 #include "log.h"
 
-static struct usage_entry *find(const struct daemon *d, const char *id)
+static const struct usage_entry *find_in(const struct usage_entry *v, size_t n, const char *id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(v[i].id, id) == 0)
+                        return &v[i];
+        return NULL;
+}
+
+static struct usage_entry *find(struct daemon *d, const char *id)
 {
         for (size_t i = 0; i < d->n_usage; i++)
                 if (strcmp(d->usage[i].id, id) == 0)
@@ -16,20 +31,39 @@ static struct usage_entry *find(const struct daemon *d, const char *id)
         return NULL;
 }
 
-uint64_t usage_pending(const struct daemon *d, const char *id)
+void usage_view_take(const struct daemon *d, struct usage_view *ret)
 {
-        const struct usage_entry *e = find(d, id);
+        ret->writing = writer_inflight_usage(d, &ret->n_writing);
+}
 
-        return e ? e->uses : 0;
+/* The pending entry of id and the one being written; either may be NULL. */
+static void lookup(const struct daemon *d, const struct usage_view *v, const char *id,
+                   const struct usage_entry **ret_pending, const struct usage_entry **ret_writing)
+{
+        *ret_pending = find_in(d->usage, d->n_usage, id);
+        *ret_writing = find_in(v->writing, v->n_writing, id);
+}
+
+uint64_t usage_pending(const struct daemon *d, const struct usage_view *v, const char *id)
+{
+        const struct usage_entry *e, *f;
+
+        lookup(d, v, id, &e, &f);
+        return (e ? e->uses : 0) + (f ? f->uses : 0);
 }
 
 void usage_overlay(const struct daemon *d, struct key_record *k)
 {
-        const struct usage_entry *e = find(d, k->id);
+        const struct usage_entry *e, *f;
+        struct usage_view v;
 
+        usage_view_take(d, &v);
+        lookup(d, &v, k->id, &e, &f);
+        k->use_count += (e ? e->uses : 0) + (f ? f->uses : 0);
+        if (!e)
+                e = f; /* the pending entry is the newer */
         if (!e)
                 return;
-        k->use_count += e->uses;
         k->last_used_at = e->last_at;
         snprintf(k->last_used_from, sizeof(k->last_used_from), "%s", e->rhost);
         snprintf(k->last_used_service, sizeof(k->last_used_service), "%s", e->service);
@@ -40,7 +74,9 @@ int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost,
         struct usage_entry *e = find(d, id);
 
         if (!e) {
-                if (d->n_usage == BATCH_MAX && daemon_flush(d) < 0) {
+                if (d->n_usage >= BATCH_MAX)
+                        (void)daemon_flush_async(d);
+                if (d->n_usage == PENDING_MAX && daemon_flush(d) < 0 && d->n_usage == PENDING_MAX) {
                         log_error("could not write key uses; refusing the use of %s", id);
                         return -EIO;
                 }

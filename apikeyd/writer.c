@@ -1,0 +1,273 @@
+/* writer.c - uses and audit records reach SQLite from a thread of their own,
+ * on a connection of its own, so no commit, fsync or WAL checkpoint ever runs
+ * on the thread that answers logins.
+ *
+ * The loop thread fills the pending batch (d->usage, d->audit). Handing it
+ * over swaps it with the writer's empty batch (two pointers each) and wakes
+ * the writer; while the writer works, its batch is read-only and the loop
+ * still counts its uses until they are committed (usage.c). The writer says
+ * it is done through an eventfd in the loop; only the loop thread changes
+ * the batches' lengths. After a commit, and outside the lock, the writer
+ * checkpoints the WAL once it has grown (SQLite's own threshold). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+struct writer {
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool busy, quit, started;
+        bool committed; /* the batch below is in the store */
+        bool reported;  /* its failure was logged */
+        int result;
+        int efd;
+        sd_event_source *done;
+        struct store *store;
+        /* The batch being written: owned by the writer while busy. */
+        struct usage_entry *usage;
+        size_t n_usage;
+        struct audit_record *audit;
+        size_t n_audit;
+};
+
+static int write_batch(struct writer *w)
+{
+        int r = store_begin(w->store);
+
+        for (size_t i = 0; r == 0 && i < w->n_usage; i++) {
+                const struct usage_entry *e = &w->usage[i];
+                r = store_key_add_uses(w->store, e->id, e->uses, e->last_at, e->rhost, e->service);
+                if (r == -ENOENT) /* a key deleted since its use needs no count */
+                        r = 0;
+        }
+        for (size_t i = 0; r == 0 && i < w->n_audit; i++)
+                r = store_audit_append(w->store, &w->audit[i]);
+        if (r == 0)
+                r = store_commit(w->store);
+        if (r < 0)
+                store_rollback(w->store);
+        return r;
+}
+
+#define CHECKPOINT_PAGES 1000 /* SQLite's default autocheckpoint */
+
+static void *writer_main(void *arg)
+{
+        struct writer *w = arg;
+        uint64_t one = 1;
+
+        pthread_mutex_lock(&w->lock);
+        for (;;) {
+                while (!w->busy && !w->quit)
+                        pthread_cond_wait(&w->cond, &w->lock);
+                if (!w->busy)
+                        break;
+                pthread_mutex_unlock(&w->lock);
+                int r = write_batch(w);
+                pthread_mutex_lock(&w->lock);
+                w->result = r;
+                w->committed = r == 0;
+                w->busy = false;
+                pthread_cond_broadcast(&w->cond);
+                (void)!write(w->efd, &one, sizeof(one));
+                if (r == 0 && store_wal_pages(w->store) >= CHECKPOINT_PAGES) {
+                        pthread_mutex_unlock(&w->lock);
+                        (void)store_checkpoint(w->store);
+                        pthread_mutex_lock(&w->lock);
+                }
+        }
+        pthread_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+static bool writer_busy(struct writer *w)
+{
+        bool b;
+
+        pthread_mutex_lock(&w->lock);
+        b = w->busy;
+        pthread_mutex_unlock(&w->lock);
+        return b;
+}
+
+static int writer_wait(struct writer *w)
+{
+        int r;
+
+        pthread_mutex_lock(&w->lock);
+        while (w->busy)
+                pthread_cond_wait(&w->cond, &w->lock);
+        r = w->result;
+        pthread_mutex_unlock(&w->lock);
+        return r;
+}
+
+/* Loop thread, writer idle: what the last batch did. A written batch is
+ * emptied; a failed one stays to be tried again. */
+static int writer_collect(struct daemon *d)
+{
+        struct writer *w = d->writer;
+
+        if (w->result == 0)
+                w->n_usage = w->n_audit = 0;
+        else if ((w->n_usage || w->n_audit) && !w->reported)
+                log_error("could not write %zu uses and %zu audit records; will retry", w->n_usage, w->n_audit);
+        w->reported = true;
+        return w->result;
+}
+
+static void writer_go(struct writer *w)
+{
+        pthread_mutex_lock(&w->lock);
+        w->busy = true;
+        w->committed = false;
+        w->reported = false;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+}
+
+/* Hands the pending batch to the writer if it is idle: 0, or -EBUSY. */
+int daemon_flush_async(struct daemon *d)
+{
+        struct writer *w = d->writer;
+        struct usage_entry *u;
+        struct audit_record *a;
+
+        if (writer_busy(w))
+                return -EBUSY;
+        writer_collect(d);
+        if (w->n_usage || w->n_audit) { /* the last one failed: retry it first */
+                writer_go(w);
+                return 0;
+        }
+        if (d->n_usage == 0 && d->n_audit == 0)
+                return 0;
+        u = w->usage, w->usage = d->usage, d->usage = u;
+        a = w->audit, w->audit = d->audit, d->audit = a;
+        w->n_usage = d->n_usage, w->n_audit = d->n_audit;
+        d->n_usage = d->n_audit = 0;
+        writer_go(w);
+        return 0;
+}
+
+int daemon_flush(struct daemon *d)
+{
+        struct writer *w = d->writer;
+        int r;
+
+        if (!w)
+                return 0;
+        for (int i = 0; i < 3; i++) {
+                writer_wait(w);
+                r = writer_collect(d);
+                if (r < 0 && !w->n_usage && !w->n_audit)
+                        r = 0;
+                if (d->n_usage == 0 && d->n_audit == 0 && w->n_usage == 0 && w->n_audit == 0)
+                        return 0;
+                daemon_flush_async(d);
+        }
+        writer_wait(w);
+        return writer_collect(d);
+}
+
+const struct usage_entry *writer_inflight_usage(const struct daemon *d, size_t *ret_n)
+{
+        struct writer *w = d->writer;
+        bool committed;
+
+        *ret_n = 0;
+        if (!w)
+                return NULL;
+        pthread_mutex_lock(&w->lock);
+        committed = w->committed;
+        pthread_mutex_unlock(&w->lock);
+        /* The batch's contents change only on the loop thread, which is the
+         * caller: read without the lock. */
+        if (!committed)
+                *ret_n = w->n_usage;
+        return w->usage;
+}
+
+static int on_written(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct daemon *d = userdata;
+        uint64_t n;
+
+        (void)s, (void)revents;
+        (void)!read(fd, &n, sizeof(n));
+        if (writer_busy(d->writer))
+                return 0;
+        writer_collect(d);
+        if (d->n_usage >= BATCH_MAX || d->n_audit >= BATCH_MAX)
+                daemon_flush_async(d);
+        else if (d->n_usage || d->n_audit || d->writer->n_usage || d->writer->n_audit)
+                flush_soon(d); /* the rest, or the failed batch again, in a second */
+        return 0;
+}
+
+int writer_start(struct daemon *d)
+{
+        struct writer *w = calloc(1, sizeof(*w));
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->cond, NULL);
+        w->usage = malloc(PENDING_MAX * sizeof(*w->usage)); /* zeroed below */
+        w->audit = malloc(PENDING_MAX * sizeof(*w->audit));
+        w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        d->writer = w;
+        if (!w->usage || !w->audit || !d->usage || !d->audit || w->efd < 0)
+                return -ENOMEM;
+        /* Both batches resident from the start: the daemon's memory is flat
+         * from its first login, not only once the writer has fallen behind. */
+        memset(w->usage, 0, PENDING_MAX * sizeof(*w->usage));
+        memset(w->audit, 0, PENDING_MAX * sizeof(*w->audit));
+        memset(d->usage, 0, PENDING_MAX * sizeof(*d->usage));
+        memset(d->audit, 0, PENDING_MAX * sizeof(*d->audit));
+        r = store_open_another(d->store, &w->store);
+        /* Another process holding the write lock: give up soon and retry
+         * the batch later, rather than keep a synchronous flush waiting. */
+        if (r == 0)
+                store_set_busy_timeout(w->store, STORE_BUSY_BATCH_MS);
+        if (r == 0)
+                r = store_manual_checkpoints(w->store);
+        if (r == 0)
+                r = sd_event_add_io(d->event, &w->done, w->efd, EPOLLIN, on_written, d);
+        if (r == 0)
+                r = -pthread_create(&w->thread, NULL, writer_main, w);
+        w->started = r == 0;
+        return r;
+}
+
+void writer_stop(struct daemon *d)
+{
+        struct writer *w = d->writer;
+
+        if (!w)
+                return;
+        if (w->started) {
+                daemon_flush(d);
+                pthread_mutex_lock(&w->lock);
+                w->quit = true;
+                pthread_cond_signal(&w->cond);
+                pthread_mutex_unlock(&w->lock);
+                pthread_join(w->thread, NULL);
+        }
+        sd_event_source_disable_unref(w->done);
+        store_close(w->store);
+        if (w->efd >= 0)
+                close(w->efd);
+        free(w->usage);
+        free(w->audit);
+        free(w);
+        d->writer = NULL;
+}
