@@ -56,6 +56,21 @@ expect_eq "use 3 of 2: PAM_AUTH_ERR" "$(pam_result apikey "$alice" "$lim")" PAM_
 check "usage_exceeded is audited" audit_has "$(key_id "$lim")" usage_exceeded
 expect_eq "use_count is 2" "$(ctl_as "$alice" show "$(key_id "$lim")" --json | jq .use_count)" 2
 
+# The limit holds while the daemon hands batches of uses to its writer
+# thread (every 256 audit records and every second): 4 loops of 100 logins
+# with a key allowed 300.
+lim=$(create_key "$alice" --max-uses 300)
+loops=()
+for w in 1 2 3 4; do
+        (for i in $(seq 100); do pam_result apikey "$alice" "$lim"; done >"$T/limit.$w") &
+        loops+=($!)
+done
+wait "${loops[@]}" # not the daemon
+expect_eq "--max-uses 300 under 400 logins in 4 parallel loops: 300 granted" \
+        "$(cat "$T"/limit.* | grep -c '^PAM_SUCCESS$')" 300
+expect_eq "… and the other 100 refused" "$(cat "$T"/limit.* | grep -vc '^PAM_SUCCESS$')" 100
+expect_eq "… use_count is 300" "$(ctl_as "$alice" show "$(key_id "$lim")" --json | jq .use_count)" 300
+
 # Service IDs: mapped to a local account, or by their own name.
 ctl_as root service-id create deployer --unix-user "$deploy" --description "deploys" >/dev/null
 ctl_as root service-id create "sid$SUFFIX" >/dev/null
