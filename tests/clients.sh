@@ -33,13 +33,11 @@ require() {
 
 SERVER_PIDS=()
 MOUNTS=()
-MADE_RUN_SSHD=
 
 client_cleanup() {
         local pid m
         for pid in "${SERVER_PIDS[@]}"; do stop_server "$pid"; done
         for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
-        [ -n "$MADE_RUN_SSHD" ] && rmdir /run/sshd 2>/dev/null
 }
 trap 'client_cleanup; cleanup' EXIT
 

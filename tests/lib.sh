@@ -22,7 +22,21 @@ SUFFIX=$$
 ADMIN_GROUP=aktadm$SUFFIX
 GROUPS_MADE=()
 
+# Logs a test wants shown when one of its checks failed (DIAG_LOGS+=(FILE)).
+DIAG_LOGS=("$T/daemon.log")
+NOT_OK=0
+show_diag_logs() {
+        local f
+        [ "$NOT_OK" -gt 0 ] || return 0
+        for f in "${DIAG_LOGS[@]}"; do
+                [ -s "$f" ] || continue
+                echo "# last lines of $f:"
+                tail -n 30 "$f" | sed 's/^/#   /'
+        done
+}
+
 cleanup() {
+        show_diag_logs
         stop_daemon
         if grep -qE "Sanitizer|runtime error" "$T"/*.log 2>/dev/null; then
                 not_ok "a sanitizer reported an error:"
@@ -38,7 +52,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
+not_ok() { echo "not ok - $*"; NOT_OK=$((NOT_OK + 1)); }
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() { local d=$1; shift; if "$@" >/dev/null; then ok "$d"; else not_ok "$d"; fi; }
 # expect_eq DESCRIPTION ACTUAL EXPECTED

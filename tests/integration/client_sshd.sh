@@ -21,9 +21,11 @@ pam_replace_common_auth "$service" sshd-pam-auth
 S=$T/sshd
 mkdir -p "$S"
 ssh-keygen -q -t ed25519 -N '' -C apikey-test -f "$S/host_key"
-if [ ! -d /run/sshd ]; then # privilege separation directory
-        mkdir -m 0755 /run/sshd && MADE_RUN_SSHD=1
-fi
+# sshd's privilege separation directory, as Debian's ssh.service and init script
+# make it. Left in place: removing it would break any other sshd
+# that starts a session meanwhile (the host's own, or another test run's,
+# which is how this test once failed on a shared machine).
+[ -d /run/sshd ] || mkdir -m 0755 /run/sshd
 port=$(free_port)
 {
         printf '%s\n' "Port $port" "ListenAddress 127.0.0.1" "HostKey $S/host_key" "PidFile $S/sshd.pid" \
@@ -34,6 +36,7 @@ check "sshd accepts the README's config (sshd -t)" "$T/bin/$service" -t -f "$S/s
 start_server "$S/sshd.log" "$T/bin/$service" -D -e -f "$S/sshd_config"
 wait_for_pidfile "$S/sshd.pid" "$SERVER_PID" "$S/sshd.log"
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cat "$S/host_key.pub")" >"$S/known_hosts"
+DIAG_LOGS+=("$S/sshd.log" "$S/client.log")
 
 # The README's askpass helper, wrapped to record the prompts ssh shows.
 snippet ssh-askpass >"$T/bin/apikey-askpass"
