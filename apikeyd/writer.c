@@ -225,7 +225,9 @@ int writer_start(struct daemon *d)
         w->audit = malloc(PENDING_MAX * sizeof(*w->audit));
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         d->writer = w;
-        if (!w->usage || !w->audit || !d->usage || !d->audit || w->efd < 0)
+        if (w->efd < 0)
+                return -errno;
+        if (!w->usage || !w->audit || !d->usage || !d->audit)
                 return -ENOMEM;
         /* Both batches resident from the start: the daemon's memory is flat
          * from its first login, not only once the writer has fallen behind. */
@@ -248,6 +250,7 @@ int writer_start(struct daemon *d)
         return r;
 }
 
+/* The caller has flushed (main.c); the writer finishes the batch it holds. */
 void writer_stop(struct daemon *d)
 {
         struct writer *w = d->writer;
@@ -255,7 +258,6 @@ void writer_stop(struct daemon *d)
         if (!w)
                 return;
         if (w->started) {
-                daemon_flush(d);
                 pthread_mutex_lock(&w->lock);
                 w->quit = true;
                 pthread_cond_signal(&w->cond);
