@@ -1,6 +1,6 @@
 /* jsonw.c - JSON values on stdout. Absent values are null; timestamps are
  * ISO-8601 UTC strings; numbers are numbers. Strings escape '"', '\\',
- * controls (C0, DEL, C1) and bidi overrides as \uXXXX; other valid UTF-8
+ * controls (C0, DEL, C1) and bidi controls and marks as \uXXXX; other valid UTF-8
  * passes through and an invalid byte becomes U+FFFD, so the output is always
  * JSON and safe on a terminal. */
 #include <inttypes.h>

@@ -3,8 +3,9 @@
  * Names and descriptions are chosen by users, and an admin's `list --all`
  * shows everyone's. The wire already refuses C0 controls; here valid UTF-8
  * passes, and invalid bytes, C1 controls (U+0080..U+009F: some terminals take
- * U+009B as CSI) and bidirectional overrides (which reorder the rest of the
- * line) become '?'. */
+ * U+009B as CSI), bidirectional controls (overrides, embeddings and isolates
+ * reorder the rest of the line; the marks U+200E, U+200F and U+061C flip
+ * neutral characters next to them) and line separators become '?'. */
 #include <string.h>
 #include <wchar.h>
 
@@ -45,6 +46,8 @@ bool text_printable(uint32_t cp)
         if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
                 return false;
         if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
+                return false;
+        if (cp == 0x200e || cp == 0x200f || cp == 0x061c) /* LRM, RLM, ALM */
                 return false;
         return true;
 }

@@ -13,7 +13,7 @@
  *
  * Properties: the exit code is one of the documented ones; everything
  * printed is safe on a terminal (valid UTF-8; no control character but
- * newline; no C1 control, bidirectional override or line separator); with
+ * newline; no C1 control, bidirectional control or mark, or line separator); with
  * --json, standard output is nothing or one JSON value. */
 #include <ctype.h>
 #include <errno.h>
@@ -103,7 +103,8 @@ static bool terminal_safe(const char *s, size_t len)
                 if (n < 0)
                         return false;
                 if ((cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-                    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
+                    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 || cp == 0x200e ||
+                    cp == 0x200f || cp == 0x061c)
                         return false;
                 p += n;
                 len -= (size_t)n;
