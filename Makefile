@@ -1,6 +1,7 @@
 # pam_apikey / apikeyd / apikeyctl
 #   make            build build/pam_apikey.so, build/apikeyd, build/apikeyctl
-#   make check      every test (unit, integration through libpam, valgrind)
+#   make deps       apt-get install the build and test dependencies this machine lacks
+#   make check      every test (unit, integration through libpam, valgrind), with -Werror
 #   make demo       no-install demo: daemon in build/demo, mint a key, log in
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS=60 each
 #   make bench      the benchmark (BENCHMARKS.md), writes build/bench.json
@@ -12,10 +13,10 @@ BUILD       ?= build
 PKG_CONFIG  ?= pkg-config
 VERSION     := 0.1.0
 
-# Installs whatever of the build and test dependencies this machine lacks.
+# Only `make deps` installs packages (scripts/install-deps, apt-get): `make`,
+# `make install` and a package build never do. make check, make demo and
+# make demo-ssh call it first, so a fresh machine needs just those commands.
 DEPS_STAMP  := $(BUILD)/.deps-ok
-$(shell mkdir -p $(BUILD))
-$(shell [ $(DEPS_STAMP) -nt scripts/install-deps ] || { scripts/install-deps >&2 && touch $(DEPS_STAMP); })
 
 PAM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags pam)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
@@ -31,9 +32,17 @@ SBINDIR     ?= $(PREFIX)/sbin
 BINDIR      ?= $(PREFIX)/bin
 MANDIR      ?= $(PREFIX)/share/man
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
-HARDEN   := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fcf-protection
+HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line (a
+# package build passes dpkg-buildflags') come after ours, so they win, and
+# are kept. -Werror only where chosen: make check and CI set WERROR.
+CFLAGS   ?= -g -O2
+CPPFLAGS ?=
+LDFLAGS  ?=
+WERROR   ?=
+FORTIFY  := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 # SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer build (make check
@@ -42,12 +51,14 @@ ifeq ($(SANITIZE),1)
 EXTRA_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 EXTRA_LDFLAGS += -fsanitize=address,undefined
 endif
-BASE_CFLAGS := -std=gnu11 -g $(WARN) $(HARDEN) -D_GNU_SOURCE -DAPIKEY_VERSION='"$(VERSION)"' -Icommon $(EXTRA_CFLAGS)
+BASE_CFLAGS := -std=gnu11 $(WARN) $(WERROR) $(HARDEN) -D_GNU_SOURCE -DAPIKEY_VERSION='"$(VERSION)"' -Icommon \
+               $(FORTIFY) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 RELRO    := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 PROG_CFLAGS := $(BASE_CFLAGS) -fPIE
-PROG_LDFLAGS := -pie $(RELRO) $(EXTRA_LDFLAGS)
+PROG_LDFLAGS := -pie $(RELRO) $(LDFLAGS) $(EXTRA_LDFLAGS)
 MOD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(PAM_CFLAGS)
-MOD_LDFLAGS := -shared $(RELRO) -Wl,--version-script=pam_apikey/pam_apikey.map -Wl,--no-undefined $(EXTRA_LDFLAGS)
+MOD_LDFLAGS := -shared $(RELRO) -Wl,--version-script=pam_apikey/pam_apikey.map -Wl,--no-undefined $(LDFLAGS) \
+               $(EXTRA_LDFLAGS)
 
 COMMON_SRC  := common/key.c common/wire.c common/proto.c common/transport.c
 # Not linked into the module: only the daemon and the CLI need them.
@@ -57,7 +68,8 @@ DAEMON_SRC  := $(wildcard apikeyd/*.c)
 CTL_SRC     := $(wildcard apikeyctl/*.c)
 HEADERS     := $(wildcard common/*.h pam_apikey/*.h apikeyd/*.h apikeyctl/*.h bench/*.h)
 
-# Quiet by default; `make V=1` shows the commands.
+# Quiet by default; `make V=1` shows every compile and link command in full
+# (what blhc checks in a package build log).
 ifeq ($(V),1)
 Q :=
 msg = @true
@@ -75,7 +87,7 @@ TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/te
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
               $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/bench/apikey-bench
 
-.PHONY: all tests check demo demo-ssh install uninstall clean deps fuzz
+.PHONY: all tests check check-now demo demo-now demo-ssh demo-ssh-now install uninstall clean deps fuzz
 all: $(PROGRAMS)
 
 $(BUILD)/mod/%.o: %.c $(HEADERS)
@@ -149,12 +161,18 @@ $(BUILD)/tests/soakload: $(call prog_obj,tests/faults/soakload.c) $(call prog_ob
 $(BUILD)/tests/failmalloc.so: tests/faults/failmalloc.c
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -std=gnu11 -g $(WARN) $(HARDEN) -D_GNU_SOURCE -fPIC -shared $(RELRO) -o $@ $< -ldl
+	$(Q)$(CC) -std=gnu11 $(WARN) $(WERROR) $(HARDEN) -D_GNU_SOURCE $(FORTIFY) $(CPPFLAGS) $(CFLAGS) -fPIC -shared \
+		$(RELRO) $(LDFLAGS) -o $@ $< -ldl
 
 tests: $(PROGRAMS) $(TEST_PROGS)
 
-check: $(PROGRAMS) $(TEST_PROGS)
-	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 tests
+# make check: the dependencies first, then a second make that sees them (the
+# pkg-config lines above are read when make starts), with -Werror.
+check: $(DEPS_STAMP)
+	+$(MAKE) --no-print-directory WERROR=-Werror check-now
+
+check-now: $(PROGRAMS) $(TEST_PROGS)
+	+$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 tests
 	BUILD=$(BUILD) SAN_BUILD=$(BUILD)/asan tests/run
 
 # libFuzzer harnesses (tests/fuzz/, built with clang into $(BUILD)/fuzz): each
@@ -185,14 +203,27 @@ bench: $(PROGRAMS) $(BUILD)/bench/apikey-bench
 	$(BUILD)/bench/apikey-bench --build $(BUILD) --out $(BUILD)/bench.json --keys $(BENCH_KEYS) \
 		--seconds $(BENCH_SECONDS) --clients $(BENCH_CLIENTS) $(BENCH_ARGS)
 
-demo: $(PROGRAMS) $(BUILD)/tests/pam_driver
+demo: $(DEPS_STAMP)
+	+$(MAKE) --no-print-directory demo-now
+
+demo-now: $(PROGRAMS) $(BUILD)/tests/pam_driver
 	BUILD=$(BUILD) scripts/demo
 
-demo-ssh: $(PROGRAMS)
+demo-ssh: $(DEPS_STAMP)
+	+$(MAKE) --no-print-directory demo-ssh-now
+
+demo-ssh-now: $(PROGRAMS)
 	BUILD=$(BUILD) scripts/demo-ssh
 
+# The stamp says the list in scripts/install-deps was installed once; a
+# changed list runs it again.
 deps:
 	scripts/install-deps
+	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+
+$(DEPS_STAMP): scripts/install-deps
+	scripts/install-deps
+	@mkdir -p $(BUILD) && touch $@
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
