@@ -13,7 +13,7 @@ BUILD=${BUILD:-build}
 # cannot be loaded into them (the runtime must come first; setuid sudo and su
 # ignore LD_PRELOAD).
 if readelf -d "$BUILD/pam_apikey.so" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
-        echo "ok - skipped under ASan: $(basename "$0") loads the module into programs not built with ASan"
+        echo "ok - $(basename "$0") # SKIP under ASan: it loads the module into programs not built with ASan"
         exit 0
 fi
 if [ -z "${APIKEY_TEST_NAMESPACE:-}" ]; then

@@ -70,19 +70,20 @@ leaked=$(create_key "$alice" --name leaked)
 bobs=$(create_key "$bob" --name bobs)
 printf 'config:\n  token: %s\nother: %s, x\nnoise apk_%s\n' "$leaked" "$bobs" "zzzz" >"$T/leak.txt"
 chmod 644 "$T/leak.txt"
-out=$(ctl_as "$alice" scan "$T/leak.txt")
+out=$(ctl_as "$alice" scan "$T/leak.txt" 2>>"$T/scan.log")
 expect_eq "scan exits 0" "$?" 0
 check "scan reports the file, line and key ID" grep -q "leak.txt:2:.*$(key_id "$leaked")" <<<"$out"
 check "scan reports bob's key too" grep -q "$(key_id "$bobs")" <<<"$out"
 check "scan never prints a key" bash -c '! grep -qF -e "$1" -e "$2" <<<"$3"' _ "$leaked" "$bobs" "$out"
 expect_eq "scan alone changes nothing" "$(ctl_as "$alice" show "$(key_id "$leaked")" --json | jq -r .state)" active
-json=$(ctl_as "$alice" scan --disable --json <"$T/leak.txt")
+json=$(ctl_as "$alice" scan --disable --json <"$T/leak.txt" 2>>"$T/scan.log")
 expect_eq "scan --disable (stdin) disables alice's key" \
         "$(ctl_as "$alice" show "$(key_id "$leaked")" --json | jq -r .state)" disabled
 expect_eq "… but not bob's key (alice may not)" "$(ctl_as "$bob" show "$(key_id "$bobs")" --json | jq -r .state)" active
 check "… and says so" jq -e --arg id "$(key_id "$bobs")" 'any(.[]; .id == $id and .action == "not_permitted")' <<<"$json"
 expect_eq "the disabled leaked key fails" "$(pam_result apikey "$alice" "$leaked")" PAM_AUTH_ERR
-ctl_as root scan --disable "$T/leak.txt" >/dev/null
+ctl_as root scan --disable "$T/leak.txt" >/dev/null 2>>"$T/scan.log"
+DIAG_LOGS+=("$T/scan.log")
 expect_eq "root's scan --disable disables bob's key" "$(ctl_as "$bob" show "$(key_id "$bobs")" --json | jq -r .state)" disabled
 
 # Tampering: change or remove a record behind the daemon's back.

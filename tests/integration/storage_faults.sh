@@ -233,7 +233,7 @@ fi
 # 3. A full disk.
 if part full; then
         if [ -z "${APIKEY_MOUNT_NS:-}" ]; then
-                ok "skipped: disk full (no private mount namespace: unshare -m failed)"
+                skip "disk full" "no private mount namespace: unshare -m failed"
         else
                 mkdir -p "$FULL"
                 mount -t tmpfs -o size=4m,mode=0755 apikey-full "$FULL" || not_ok "cannot mount a tmpfs"
@@ -557,7 +557,7 @@ fi
 # 5. Allocation and I/O failures (LD_PRELOAD tests/faults/failmalloc.c).
 if part alloc; then
         if [ -n "$asan" ]; then
-                ok "skipped under ASan: injected allocation failures (an LD_PRELOAD malloc cannot sit beside ASan's)"
+                skip "injected allocation failures" "under ASan: an LD_PRELOAD malloc cannot sit beside ASan's"
                 exit 0
         fi
         shim=$BUILD/tests/failmalloc.so
