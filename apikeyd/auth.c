@@ -2,7 +2,8 @@
  * service and source, now?
  *
  * The checks run in a fixed order and the first failure is the verdict:
- * format, lookup, secret (constant time), owner still there, state, expiry,
+ * format, lookup, secret (constant time), owner still there (and an
+ * unmapped service ID's name no local account), state, expiry,
  * PAM user, PAM service, source, usage limit. Every attempt is audited. */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,8 +48,11 @@ static int read_request(const struct wire_msg *m, struct auth_request *ret)
 /* The local account a key logs in as: the owner, a service ID's mapped
  * account, or (no mapping) the service ID's name. The account must still
  * exist with the same uid: a deleted account's keys stop working and a
- * recycled uid or name inherits nothing. */
-static enum verdict login_name(struct daemon *d, const struct key_record *k, char *buf, size_t bufsz)
+ * recycled uid or name inherits nothing. An unmapped service ID whose name
+ * is (or has since become) a local account never logs in: its keys would
+ * otherwise log in as that account, which only root may grant. */
+static enum verdict login_name(struct daemon *d, const struct key_record *k, char *buf, size_t bufsz,
+                               struct auth_result *res)
 {
         struct sid_record sid;
         int m;
@@ -62,10 +66,22 @@ static enum verdict login_name(struct daemon *d, const struct key_record *k, cha
         }
         if (strcmp(k->owner_type, "service") != 0 || store_sid_get(d->store, k->owner_name, &sid) < 0)
                 return VERDICT_ORPHANED;
-        m = sid.unix_user[0] ? account_matches(sid.unix_user, (uint32_t)sid.unix_uid) : 1;
+        if (!sid.unix_user[0]) {
+                m = account_uid(sid.name, &(uid_t){ 0 });
+                if (m == 0) {
+                        snprintf(res->detail, sizeof(res->detail),
+                                 "service ID %s has no --unix-user and %s is a local account", sid.name, sid.name);
+                        return VERDICT_NAME_IS_ACCOUNT;
+                }
+                if (m != -ENOENT)
+                        return VERDICT_INTERNAL; /* NSS failed: we cannot tell */
+                snprintf(buf, bufsz, "%s", sid.name);
+                return VERDICT_OK;
+        }
+        m = account_matches(sid.unix_user, (uint32_t)sid.unix_uid);
         if (m <= 0)
                 return m < 0 ? VERDICT_INTERNAL : VERDICT_ORPHANED;
-        snprintf(buf, bufsz, "%s", sid.unix_user[0] ? sid.unix_user : sid.name);
+        snprintf(buf, bufsz, "%s", sid.unix_user);
         return VERDICT_OK;
 }
 
@@ -94,7 +110,7 @@ static enum verdict check_key(struct daemon *d, const struct auth_request *req, 
                               const struct usage_view *uses, struct auth_result *res, int64_t now)
 {
         char login[PROTO_USER_MAX + 1];
-        enum verdict v = login_name(d, k, login, sizeof(login));
+        enum verdict v = login_name(d, k, login, sizeof(login), res);
 
         if (v != VERDICT_OK)
                 return v;

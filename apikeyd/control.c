@@ -14,7 +14,9 @@ enum permission {
         PERM_ADMIN,          /* root and the admin group */
         PERM_OWNER_OR_ADMIN, /* on a key: its owner, or an admin */
         PERM_CREATOR,        /* on a key: its owner for user keys, admins for service ID keys
-                              * (these commands create or destroy keys) */
+                              * (these commands destroy keys) */
+        PERM_MINTER,         /* PERM_CREATOR, and a new secret for a service ID that acts as
+                              * a local account is root's alone (rotate) */
 };
 
 struct ctl_handler {
@@ -34,7 +36,7 @@ static const struct ctl_handler handlers[_CTL_MAX] = {
         [CTL_STATUS] = { PERM_ANY, false, false, cmd_status },
         [CTL_LOCK] = { PERM_OWNER_OR_ADMIN, true, true, cmd_lock },
         [CTL_UNLOCK] = { PERM_OWNER_OR_ADMIN, true, true, cmd_unlock },
-        [CTL_ROTATE] = { PERM_CREATOR, true, true, cmd_rotate },
+        [CTL_ROTATE] = { PERM_MINTER, true, true, cmd_rotate },
         [CTL_SID_CREATE] = { PERM_ADMIN, false, true, cmd_sid_create },
         [CTL_SID_LIST] = { PERM_ADMIN, false, false, cmd_sid_list },
         [CTL_SID_SHOW] = { PERM_ADMIN, false, false, cmd_sid_show },
@@ -107,6 +109,19 @@ bool ctl_caller_owns(const struct ctl_ctx *c, const struct key_record *k)
                strcmp(k->owner_name, c->caller) == 0;
 }
 
+bool ctl_is_root(const struct ctl_ctx *c)
+{
+        return c->p->uid == 0;
+}
+
+/* A key for a service ID mapped to a local account logs in as that account:
+ * whoever mints one becomes the account. Only root may; admins mint keys for
+ * service IDs that act as no local account. */
+bool ctl_may_mint_for_sid(const struct ctl_ctx *c, const struct sid_record *sid)
+{
+        return ctl_is_root(c) || (c->admin && !sid->unix_user[0]);
+}
+
 static bool permitted(const struct ctl_ctx *c, enum permission perm)
 {
         bool service_key = strcmp(c->key.owner_type, "service") == 0;
@@ -120,18 +135,29 @@ static bool permitted(const struct ctl_ctx *c, enum permission perm)
                 return ctl_caller_owns(c, &c->key) || c->admin;
         case PERM_CREATOR:
                 return service_key ? c->admin : ctl_caller_owns(c, &c->key);
+        case PERM_MINTER:
+                return service_key ? ctl_may_mint_for_sid(c, &c->sid) : ctl_caller_owns(c, &c->key);
         }
         return false;
 }
 
-static const char *deny_reason(const struct ctl_ctx *c, enum permission perm)
+/* Why the table refused: true for every combination of command, key and
+ * caller that gets here. */
+static const char *deny_reason(struct ctl_ctx *c, enum permission perm)
 {
+        bool service_key = strcmp(c->key.owner_type, "service") == 0;
+
         if (perm == PERM_ADMIN)
                 return "only root and members of the admin group may manage service IDs";
-        if (perm == PERM_CREATOR && c->admin)
-                return "only the key's owner may do this to a user key; admins may disable it";
-        if (perm == PERM_CREATOR)
-                return "only admins may do this to a service ID's key";
+        if (service_key && c->admin) { /* PERM_MINTER: a mapped service ID */
+                snprintf(c->deny, sizeof(c->deny), "service ID %.64s acts as the local account %.256s: only root "
+                         "may give it a new key", c->sid.name, c->sid.unix_user);
+                return c->deny;
+        }
+        if (service_key)
+                return "only root and members of the admin group may manage a service ID's keys";
+        if ((perm == PERM_CREATOR || perm == PERM_MINTER) && c->admin)
+                return "only the key's owner may delete or rotate a user key; admins may disable it";
         return "permission denied: not your key";
 }
 
@@ -148,6 +174,14 @@ static int load_target(struct ctl_ctx *c)
         if (r < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error"), r;
         key_identity(&c->key, c->identity, sizeof(c->identity));
+        /* A service ID key's permissions depend on its service ID's mapping;
+         * a key whose service ID is gone maps to no account. */
+        c->sid = (struct sid_record){ .unix_uid = -1 };
+        if (strcmp(c->key.owner_type, "service") == 0) {
+                r = store_sid_get(c->d->store, c->key.owner_name, &c->sid);
+                if (r < 0 && r != -ENOENT)
+                        return ctl_reply(c, STATUS_INTERNAL, "store error"), r;
+        }
         return 0;
 }
 

@@ -16,6 +16,8 @@ struct ctl_ctx {
         char key_id[KEY_ID_LEN + 1];   /* the key the command is about, for the audit */
         char identity[PROTO_IDENTITY_MAX + 1];
         struct key_record key;          /* the target key, for commands on one key */
+        struct sid_record sid;          /* ... and its service ID, if it has one */
+        char deny[PROTO_MESSAGE_MAX + 1];
         enum ctl_status status;         /* what we answered */
         char detail[PROTO_MESSAGE_MAX + 1];
 };
@@ -25,6 +27,11 @@ int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *k);
 /* Reads an optional string field; "" when absent. */
 void ctl_get_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz);
 bool ctl_caller_owns(const struct ctl_ctx *c, const struct key_record *k);
+/* The caller is uid 0 (not merely an admin). */
+bool ctl_is_root(const struct ctl_ctx *c);
+/* Whether the caller may mint a key for service ID sid: root always, admins
+ * only when it acts as no local account. */
+bool ctl_may_mint_for_sid(const struct ctl_ctx *c, const struct sid_record *sid);
 /* Mints an ID, secret and hash into k; key receives the full key. */
 void ctl_mint_credentials(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1]);
 /* Mints a key into k (id, hash) and stores it; key receives the full key. */

@@ -121,6 +121,11 @@ static int read_owner(struct ctl_ctx *c, struct key_record *k, uint64_t *ret_lim
                 return ctl_reply(c, STATUS_INVALID, "classic keys belong to users, not service IDs"), -EINVAL;
         if (store_sid_get(c->d->store, sid, &rec) < 0)
                 return ctl_reply(c, STATUS_NOT_FOUND, "no such service ID"), -ENOENT;
+        if (!ctl_may_mint_for_sid(c, &rec)) {
+                snprintf(c->deny, sizeof(c->deny), "service ID %.64s acts as the local account %.256s: only root "
+                         "may create its keys", rec.name, rec.unix_user);
+                return ctl_reply(c, STATUS_PERMISSION, c->deny), -EPERM;
+        }
         snprintf(k->kind, sizeof(k->kind), "service");
         snprintf(k->owner_type, sizeof(k->owner_type), "service");
         snprintf(k->owner_name, sizeof(k->owner_name), "%s", sid);

@@ -1,5 +1,6 @@
 /* control_sid.c - service IDs: named non-human identities, managed by admins
- * (the dispatch table lets only admins in). */
+ * (the dispatch table lets only admins in); only root maps one to a local
+ * account. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,7 +63,10 @@ static int load(struct ctl_ctx *c, struct sid_record *r)
         return 0;
 }
 
-/* --unix-user: the account must exist now; "" removes the mapping. */
+/* --unix-user: the account must exist now; "" removes the mapping. A
+ * service ID mapped to an account logs in as it, so mapping one (or changing
+ * or removing a mapping) is root's alone: an admin would otherwise become any
+ * account, root included. */
 static int read_unix_user(struct ctl_ctx *c, struct sid_record *r)
 {
         char user[PROTO_USER_MAX + 1];
@@ -70,16 +74,43 @@ static int read_unix_user(struct ctl_ctx *c, struct sid_record *r)
 
         if (wire_get_str(c->m, TAG_UNIX_USER, user, sizeof(user)) < 0)
                 return 0; /* not given: unchanged */
+        if (strcmp(user, r->unix_user) == 0 && (!user[0] || account_matches(user, (uint32_t)r->unix_uid) > 0))
+                return 0; /* the same mapping, to the same uid: no change */
+        if (!ctl_is_root(c))
+                return ctl_reply(c, STATUS_PERMISSION, "only root may map a service ID to a local account or "
+                                                       "change its mapping (--unix-user)"), -EPERM;
         if (!user[0]) {
+                snprintf(c->detail, sizeof(c->detail), "mapping to %s removed", r->unix_user);
                 r->unix_user[0] = '\0';
                 r->unix_uid = -1;
                 return 0;
         }
         if (account_uid(user, &uid) < 0)
                 return ctl_reply(c, STATUS_NOT_FOUND, "no such local account for --unix-user"), -ENOENT;
+        snprintf(c->detail, sizeof(c->detail), "mapped to %s (uid %u)", user, (unsigned)uid);
         snprintf(r->unix_user, sizeof(r->unix_user), "%s", user);
         r->unix_uid = (int64_t)uid;
         return 0;
+}
+
+/* An unmapped service ID logs in under its own name: that name must be no
+ * local account (auth.c checks it again at every login, since accounts come
+ * later too). */
+static int refuse_account_name(struct ctl_ctx *c, const struct sid_record *r)
+{
+        char msg[PROTO_MESSAGE_MAX + 1];
+        int e;
+
+        if (r->unix_user[0])
+                return 0;
+        e = account_uid(r->name, &(uid_t){ 0 });
+        if (e == -ENOENT)
+                return 0;
+        if (e < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "could not look the name up in the account database"), e;
+        snprintf(msg, sizeof(msg), "%s is a local account, and a service ID without --unix-user logs in under "
+                 "its own name; choose another name (or, as root, map it with --unix-user)", r->name);
+        return ctl_reply(c, STATUS_EXISTS, msg), -EEXIST;
 }
 
 static int answer(struct ctl_ctx *c, const struct sid_record *r)
@@ -93,7 +124,7 @@ int cmd_sid_create(struct ctl_ctx *c)
         struct sid_record r = { .unix_uid = -1, .created_at = now_seconds() };
         int e;
 
-        if (read_name(c, r.name) < 0 || read_unix_user(c, &r) < 0)
+        if (read_name(c, r.name) < 0 || read_unix_user(c, &r) < 0 || refuse_account_name(c, &r) < 0)
                 return 0;
         ctl_get_str(c->m, TAG_DESCRIPTION, r.description, sizeof(r.description));
         snprintf(r.created_by, sizeof(r.created_by), "%s", c->caller[0] ? c->caller : "?");
@@ -127,8 +158,12 @@ int cmd_sid_show(struct ctl_ctx *c)
 int cmd_sid_update(struct ctl_ctx *c)
 {
         struct sid_record r;
+        bool mapped;
 
-        if (load(c, &r) < 0 || read_unix_user(c, &r) < 0)
+        if (load(c, &r) < 0)
+                return 0;
+        mapped = r.unix_user[0] != '\0';
+        if (read_unix_user(c, &r) < 0 || (mapped && refuse_account_name(c, &r) < 0))
                 return 0;
         /* Absent fields stay as they are. */
         (void)wire_get_str(c->m, TAG_DESCRIPTION, r.description, sizeof(r.description));

@@ -169,6 +169,7 @@ static const char *const verdict_names[_VERDICT_MAX] = {
         [VERDICT_LEAKED] = "leaked",
         [VERDICT_ORPHANED] = "orphaned",
         [VERDICT_INTERNAL] = "internal",
+        [VERDICT_NAME_IS_ACCOUNT] = "name_is_account",
 };
 
 static const char *const status_names[_STATUS_MAX] = {

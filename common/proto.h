@@ -117,6 +117,7 @@ enum verdict {
         VERDICT_LEAKED = 11,
         VERDICT_ORPHANED = 12,
         VERDICT_INTERNAL = 13, /* the daemon could not decide (store error) */
+        VERDICT_NAME_IS_ACCOUNT = 14, /* an unmapped service ID whose name is a local account */
         _VERDICT_MAX
 };
 

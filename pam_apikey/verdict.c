@@ -22,6 +22,7 @@ static const struct {
         { VERDICT_USAGE_EXCEEDED, PAM_AUTH_ERR },
         { VERDICT_LEAKED, PAM_AUTH_ERR },
         { VERDICT_ORPHANED, PAM_AUTH_ERR },
+        { VERDICT_NAME_IS_ACCOUNT, PAM_AUTH_ERR },
         { VERDICT_RATE_LIMITED, PAM_MAXTRIES },
         { VERDICT_INTERNAL, PAM_AUTHINFO_UNAVAIL }, /* the daemon could not decide */
 };
