@@ -20,7 +20,7 @@ DEPS_STAMP  := $(BUILD)/.deps-ok
 
 PAM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags pam)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
-DAEMON_PKGS := libsystemd sqlite3 libsodium
+DAEMON_PKGS := libsystemd sqlite3 libsodium inih
 DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
 DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
 
@@ -31,6 +31,8 @@ TMPFILESDIR ?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd)
 SBINDIR     ?= $(PREFIX)/sbin
 BINDIR      ?= $(PREFIX)/bin
 MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+CONFDIR     := $(SYSCONFDIR)/apikeyd
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
@@ -238,6 +240,9 @@ install: $(PROGRAMS)
 	install -m 0644 systemd/apikeyd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf
 	install -m 0644 man/apikeyctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/apikeyd.8 man/pam_apikey.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(CONFDIR)/apikeyd.conf.d
+	# An admin's configuration stays as it is.
+	[ -e $(DESTDIR)$(CONFDIR)/apikeyd.conf ] || install -m 0644 systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf
 	DESTDIR='$(DESTDIR)' scripts/post-install
 
 uninstall:
@@ -247,6 +252,9 @@ uninstall:
 	      $(DESTDIR)$(UNITDIR)/apikeyd-control.socket $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf \
 	      $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf $(DESTDIR)$(MANDIR)/man1/apikeyctl.1 \
 	      $(DESTDIR)$(MANDIR)/man8/apikeyd.8 $(DESTDIR)$(MANDIR)/man8/pam_apikey.8
+	# The configuration goes only if the admin did not change it.
+	-cmp -s systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf && rm -f $(DESTDIR)$(CONFDIR)/apikeyd.conf
+	-rmdir $(DESTDIR)$(CONFDIR)/apikeyd.conf.d $(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

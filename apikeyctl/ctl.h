@@ -63,7 +63,7 @@ struct ctl_options {
  * with reply_wipe(). */
 struct ctl_reply {
         uint32_t status;
-        bool has_message, has_key_id, has_key, has_version, has_caller, has_state, has_result, has_rotated_to;
+        bool has_message, has_key_id, has_key, has_version, has_caller, has_state, has_result, has_rotated_to, has_policy;
         char message[PROTO_MESSAGE_MAX + 1];
         char key_id[KEY_ID_LEN + 1];
         char key[KEY_MAX_INPUT + 1];
@@ -72,6 +72,7 @@ struct ctl_reply {
         char state[33];
         char result[33];
         char rotated_to[KEY_ID_LEN + 1];
+        char policy[PROTO_POLICY_MAX + 1]; /* "name=value name=value ..." */
         struct opt_u64 key_count, uptime, is_admin, seq, max_lifetime, rl_burst, rl_interval;
 };
 

@@ -1,5 +1,6 @@
 /* fmt.c - values as people read them in tables and "Field: value" lines. */
 #include <inttypes.h>
+#include <string.h>
 
 #include "out.h"
 
@@ -42,4 +43,21 @@ void out_field(const char *label, const char *value)
         printf("%s: ", label);
         text_put(stdout, or_dash(value));
         fputc('\n', stdout);
+}
+
+bool policy_next(const char **p, struct policy_item *ret)
+{
+        const char *s = *p + strspn(*p, " "), *end = s + strcspn(s, " "), *eq = memchr(s, '=', (size_t)(end - s));
+
+        if (s == end)
+                return false;
+        *p = end;
+        if (!eq || eq == s || (size_t)(eq - s) >= sizeof(ret->name)) {
+                snprintf(ret->name, sizeof(ret->name), "?");
+                snprintf(ret->value, sizeof(ret->value), "%.*s", (int)(end - s), s);
+                return true;
+        }
+        snprintf(ret->name, sizeof(ret->name), "%.*s", (int)(eq - s), s);
+        snprintf(ret->value, sizeof(ret->value), "%.*s", (int)(end - eq - 1), eq + 1);
+        return true;
 }

@@ -3,6 +3,8 @@
  * last_used_at, expires_at and max_uses are null when 0 (never, never,
  * unlimited); services and sources are comma-separated strings as given
  * to create, "" for any. */
+#include <string.h>
+
 #include "out.h"
 
 static void key_restrictions(const struct key_info *k)
@@ -119,6 +121,34 @@ static void json_blocked(const void *rec)
         fputs("}", stdout);
 }
 
+/* {"name": value, ...}: numbers as numbers, "none" as null, the rest as
+ * strings, as the configuration file writes them. */
+static void json_policy(const struct ctl_reply *r)
+{
+        struct policy_item it;
+        const char *p = r->policy;
+        bool first = true;
+
+        if (!r->has_policy) {
+                fputs("null", stdout);
+                return;
+        }
+        fputc('{', stdout);
+        while (policy_next(&p, &it)) {
+                fputs(first ? "" : ", ", stdout);
+                first = false;
+                json_str(it.name);
+                fputs(": ", stdout);
+                if (strcmp(it.value, "none") == 0)
+                        fputs("null", stdout);
+                else if (it.value[0] && strspn(it.value, "0123456789") == strlen(it.value) && strlen(it.value) < 16)
+                        fputs(it.value, stdout);
+                else
+                        json_str(it.value);
+        }
+        fputc('}', stdout);
+}
+
 void json_status(const struct ctl_reply *r, const struct rec_list *blocked)
 {
         struct opt_u64 max_lifetime = r->max_lifetime;
@@ -140,6 +170,8 @@ void json_status(const struct ctl_reply *r, const struct rec_list *blocked)
         json_u64(&r->rl_burst);
         json_member("rate_limit_interval");
         json_u64(&r->rl_interval);
+        json_member("policy");
+        json_policy(r);
         json_member("blocked");
         json_array(blocked, json_blocked);
         fputs("}\n", stdout);

@@ -38,6 +38,14 @@ void json_bool(const struct opt_u64 *b);
 void json_member(const char *name);    /* ", \"name\": " */
 void json_array(const struct rec_list *l, void (*object)(const void *rec));
 
+/* fmt.c: the daemon's policy, "name=value name=value": the next item,
+ * false at the end. */
+struct policy_item {
+        char name[64];
+        char value[PROTO_POLICY_MAX + 1];
+};
+bool policy_next(const char **p, struct policy_item *ret);
+
 /* output.c and json.c: keys, results and status. */
 void output_key_list(const struct rec_list *l);
 void output_key_show(const struct key_info *k);

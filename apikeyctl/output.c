@@ -131,6 +131,24 @@ static void output_blocked(const struct rec_list *l)
         }
 }
 
+/* The daemon's policy as the lines of its configuration file would set it. */
+static void output_policy(const struct ctl_reply *r)
+{
+        struct policy_item it;
+        const char *p = r->policy;
+
+        if (!r->has_policy)
+                return;
+        fputs("Policy:\n", stdout);
+        while (policy_next(&p, &it)) {
+                fputs("  ", stdout);
+                text_put(stdout, it.name);
+                fputs(" = ", stdout);
+                text_put(stdout, it.value);
+                fputc('\n', stdout);
+        }
+}
+
 void output_status(const struct ctl_reply *r, const struct rec_list *blocked)
 {
         char buf[64];
@@ -159,5 +177,6 @@ void output_status(const struct ctl_reply *r, const struct rec_list *blocked)
                 else
                         out_field("Rate limit", "off");
         }
+        output_policy(r);
         output_blocked(blocked);
 }

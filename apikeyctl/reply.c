@@ -22,6 +22,7 @@ static const struct {
         REPLY_STR(TAG_STATE, state, has_state),
         REPLY_STR(TAG_RESULT, result, has_result),
         REPLY_STR(TAG_ROTATED_TO, rotated_to, has_rotated_to),
+        REPLY_STR(TAG_POLICY, policy, has_policy),
 };
 
 static const struct {

@@ -6,6 +6,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "options.h"
 #include "transport.h"
 
 static int send_record(const struct audit_record *r, void *userdata)
@@ -79,6 +80,7 @@ static void send_blocked(const struct rl_entry *e, void *userdata)
 int cmd_status(struct ctl_ctx *c)
 {
         struct key_filter f = KEY_FILTER_ANY;
+        char policy[PROTO_POLICY_MAX + 1];
         struct wire_buf b;
         uint64_t count = 0;
 
@@ -102,5 +104,7 @@ int cmd_status(struct ctl_ctx *c)
         wire_put_u64(&b, TAG_MAX_LIFETIME, c->d->max_lifetime_sec);
         wire_put_u32(&b, TAG_RL_BURST, c->d->rl.burst);
         wire_put_u64(&b, TAG_RL_INTERVAL, c->d->rl.interval_ms / 1000);
+        if (c->d->options && options_policy_string(c->d->options, policy, sizeof(policy)) == 0)
+                wire_put_str(&b, TAG_POLICY, policy);
         return peer_send(c->p, &b);
 }

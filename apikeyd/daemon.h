@@ -35,7 +35,10 @@ struct usage_entry {
         char service[PROTO_SERVICE_MAX + 1];
 };
 
+struct options;
+
 struct daemon {
+        const struct options *options; /* as configured, for status */
         sd_event *event;
         struct store *store;
         struct hashkey hashkey;

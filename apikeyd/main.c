@@ -13,167 +13,123 @@
 #include "daemon.h"
 #include "duration.h"
 #include "log.h"
+#include "options.h"
 
-struct options {
-        const char *db;
-        const char *listen_dir;
-        const char *admin_group;
-        uint64_t idle_exit_sec;
-        unsigned max_keys_per_user;
-        unsigned max_keys_per_sid;
-        uint64_t max_lifetime_sec;
-        uint64_t purge_after_sec;
-        uint64_t audit_retention_sec;
-        unsigned rl_burst;
-        uint64_t rl_interval_sec;
-        unsigned max_connections;
+/* Where the configuration comes from: the command line names it. */
+struct config_choice {
+        const char *path;
+        bool explicit; /* --config: the file must exist */
+        bool none;     /* --no-config */
+        bool check;    /* --check-config: print the result and exit */
 };
 
-static void usage(FILE *f)
-{
-        fprintf(f,
-                "Usage: apikeyd [OPTIONS]\n"
-                "Validate API keys for pam_apikey and serve apikeyctl.\n\n"
-                "  --db PATH                SQLite store (default %s); the installation\n"
-                "                           secret hash.key lives beside it\n"
-                "  --listen-dir DIR         bind DIR/auth.sock and DIR/control.sock ourselves\n"
-                "                           (default: sockets from systemd, else %s)\n"
-                "  --admin-group NAME       group whose members administer keys (default %s)\n"
-                "  --idle-exit SECONDS      exit after SECONDS without connections (default: never)\n"
-                "  --max-keys-per-user N    keys one account may hold (default %d)\n"
-                "  --max-keys-per-service-id N\n"
-                "                           keys one service ID may hold (default %d)\n"
-                "  --max-lifetime DURATION  longest key lifetime, e.g. 90d; also the default\n"
-                "                           expiry (default: none)\n"
-                "  --purge-after DURATION   delete expired keys this long after expiry (default 90d)\n"
-                "  --audit-retention DURATION\n"
-                "                           keep audit records this long (default 90d)\n"
-                "  --rate-limit-burst N     failures a remote host, local uid or key ID may have\n"
-                "                           before it is blocked (default %d; 0: no limit)\n"
-                "  --rate-limit-interval DURATION\n"
-                "                           one more failure allowed per DURATION (default %ds)\n"
-                "  --max-connections N      client connections served at once (default %d)\n"
-                "  -h, --help               show this help\n"
-                "  --version                show the version\n\n"
-                "Durations: 30s, 15m, 12h, 90d, 2w. Logs go to the journal under systemd, to\n"
-                "stderr otherwise. See apikeyd(8).\n",
-                DEFAULT_DB_PATH, DEFAULT_RUN_DIR, DEFAULT_ADMIN_GROUP, DEFAULT_MAX_KEYS_PER_USER,
-                DEFAULT_MAX_KEYS_PER_SID, RL_DEFAULT_BURST, RL_DEFAULT_INTERVAL_MS / 1000,
-                DEFAULT_MAX_CONNECTIONS);
-}
+enum { OPT_HELP = 'h', OPT_VERSION = 256, OPT_CONFIG, OPT_NO_CONFIG, OPT_CHECK_CONFIG, OPT_TABLE };
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
+static struct option *long_options(void)
 {
-        char *end;
-        unsigned long long v;
-
-        if (!s || !*s || *s == '-')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || *end || v > max)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-/* Returns 0 to run, 1 to exit successfully, -EINVAL on a usage error. */
-static int parse_options(int argc, char **argv, struct options *o)
-{
-        enum {
-                OPT_DB = 256,
-                OPT_LISTEN_DIR,
-                OPT_ADMIN_GROUP,
-                OPT_IDLE_EXIT,
-                OPT_MAX_KEYS,
-                OPT_MAX_KEYS_SID,
-                OPT_MAX_LIFETIME,
-                OPT_PURGE_AFTER,
-                OPT_AUDIT_RETENTION,
-                OPT_RL_BURST,
-                OPT_RL_INTERVAL,
-                OPT_MAX_CONNECTIONS,
-                OPT_VERSION
-        };
-        static const struct option longopts[] = {
-                { "db", required_argument, NULL, OPT_DB },
-                { "listen-dir", required_argument, NULL, OPT_LISTEN_DIR },
-                { "admin-group", required_argument, NULL, OPT_ADMIN_GROUP },
-                { "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
-                { "max-keys-per-user", required_argument, NULL, OPT_MAX_KEYS },
-                { "max-keys-per-service-id", required_argument, NULL, OPT_MAX_KEYS_SID },
-                { "max-lifetime", required_argument, NULL, OPT_MAX_LIFETIME },
-                { "purge-after", required_argument, NULL, OPT_PURGE_AFTER },
-                { "audit-retention", required_argument, NULL, OPT_AUDIT_RETENTION },
-                { "rate-limit-burst", required_argument, NULL, OPT_RL_BURST },
-                { "rate-limit-interval", required_argument, NULL, OPT_RL_INTERVAL },
-                { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
-                { "help", no_argument, NULL, 'h' },
+        static const struct option fixed[] = {
+                { "help", no_argument, NULL, OPT_HELP },
                 { "version", no_argument, NULL, OPT_VERSION },
-                {},
+                { "config", required_argument, NULL, OPT_CONFIG },
+                { "no-config", no_argument, NULL, OPT_NO_CONFIG },
+                { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
         };
-        unsigned long long v;
-        uint64_t v64;
-        int c;
+        size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+        struct option *l = calloc(nfixed + option_count + 1, sizeof(*l));
 
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+        if (!l)
+                return NULL;
+        memcpy(l, fixed, sizeof(fixed));
+        for (size_t i = 0; i < option_count; i++)
+                l[nfixed + i] = (struct option){ option_table[i].name, required_argument, NULL, OPT_TABLE + (int)i };
+        return l;
+}
+
+/* The command line: table options into cli (last one wins), checked at once
+ * so that a usage error names its option. Returns 0 to go on, 1 to exit
+ * successfully, -EINVAL on a usage error. */
+static int parse_command_line(int argc, char **argv, const char **cli, struct config_choice *cfg)
+{
+        struct option *longopts = long_options();
+        struct options scratch;
+        char err[OPTION_ERROR_MAX];
+        int c, r = 0;
+
+        if (!longopts || options_init(&scratch) < 0) {
+                free(longopts);
+                fprintf(stderr, "apikeyd: out of memory\n");
+                return -ENOMEM;
+        }
+        while (r == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+                if (c >= OPT_TABLE && (size_t)(c - OPT_TABLE) < option_count) {
+                        const struct option_spec *s = &option_table[c - OPT_TABLE];
+                        if (option_set(&scratch, s, optarg, err, sizeof(err)) < 0) {
+                                fprintf(stderr, "apikeyd: --%s\n", err);
+                                r = -EINVAL;
+                        }
+                        cli[c - OPT_TABLE] = optarg;
+                        continue;
+                }
                 switch (c) {
-                case OPT_DB: o->db = optarg; break;
-                case OPT_LISTEN_DIR: o->listen_dir = optarg; break;
-                case OPT_ADMIN_GROUP: o->admin_group = optarg; break;
-                case OPT_IDLE_EXIT:
-                        if (parse_uint(optarg, 86400 * 365, &v) < 0) {
-                                fprintf(stderr, "apikeyd: --idle-exit takes a number of seconds\n");
-                                return -EINVAL;
-                        }
-                        o->idle_exit_sec = v;
-                        break;
-                case OPT_MAX_CONNECTIONS:
-                        if (parse_uint(optarg, 65536, &v) < 0 || v == 0) {
-                                fprintf(stderr, "apikeyd: --max-connections takes a number from 1 to 65536\n");
-                                return -EINVAL;
-                        }
-                        o->max_connections = (unsigned)v;
-                        break;
-                case OPT_MAX_KEYS:
-                case OPT_MAX_KEYS_SID:
-                        if (parse_uint(optarg, 100000, &v) < 0 || v == 0) {
-                                fprintf(stderr, "apikeyd: %s takes a number from 1 to 100000\n", argv[optind - 1]);
-                                return -EINVAL;
-                        }
-                        *(c == OPT_MAX_KEYS ? &o->max_keys_per_user : &o->max_keys_per_sid) = (unsigned)v;
-                        break;
-                case OPT_RL_BURST:
-                        if (parse_uint(optarg, 100000, &v) < 0) {
-                                fprintf(stderr, "apikeyd: --rate-limit-burst takes a number from 0 to 100000\n");
-                                return -EINVAL;
-                        }
-                        o->rl_burst = (unsigned)v;
-                        break;
-                case OPT_MAX_LIFETIME:
-                case OPT_PURGE_AFTER:
-                case OPT_AUDIT_RETENTION:
-                case OPT_RL_INTERVAL:
-                        if (duration_parse(optarg, &v64) < 0 || v64 == 0) {
-                                fprintf(stderr, "apikeyd: %s takes a duration such as 90d, 12h, 15m or 30s\n",
-                                        argv[optind - 1]);
-                                return -EINVAL;
-                        }
-                        *(c == OPT_MAX_LIFETIME    ? &o->max_lifetime_sec
-                          : c == OPT_PURGE_AFTER   ? &o->purge_after_sec
-                          : c == OPT_RL_INTERVAL   ? &o->rl_interval_sec
-                                                   : &o->audit_retention_sec) = v64;
-                        break;
-                case 'h': usage(stdout); return 1;
-                case OPT_VERSION: printf("apikeyd %s\n", APIKEY_VERSION); return 1;
-                default: usage(stderr); return -EINVAL;
+                case OPT_CONFIG: cfg->path = optarg; cfg->explicit = true; break;
+                case OPT_NO_CONFIG: cfg->none = true; break;
+                case OPT_CHECK_CONFIG: cfg->check = true; break;
+                case OPT_HELP: options_usage(stdout, &scratch); r = 1; break;
+                case OPT_VERSION: printf("apikeyd %s\n", APIKEY_VERSION); r = 1; break;
+                default: fprintf(stderr, "apikeyd: see 'apikeyd --help' for the options\n"); r = -EINVAL; break;
                 }
         }
-        if (optind < argc) {
+        if (r == 0 && optind < argc) {
                 fprintf(stderr, "apikeyd: unexpected argument '%s'\n", argv[optind]);
-                return -EINVAL;
+                r = -EINVAL;
         }
-        return 0;
+        if (r == 0 && cfg->none && cfg->explicit) {
+                fprintf(stderr, "apikeyd: give --config or --no-config, not both\n");
+                r = -EINVAL;
+        }
+        options_free(&scratch);
+        free(longopts);
+        return r;
+}
+
+/* --check-config: the options in effect, as a configuration file. */
+static void print_options(const struct options *o)
+{
+        char value[OPTION_VALUE_MAX + 1];
+
+        for (size_t i = 0; i < option_count; i++) {
+                option_format(o, &option_table[i], value, sizeof(value));
+                if (value[0])
+                        printf("%s = %s\n", option_table[i].name, value);
+                else
+                        printf("#%s =\n", option_table[i].name); /* not set */
+        }
+}
+
+/* Defaults, then the configuration files, then the command line. Nothing
+ * runs unless all of it is valid. Returns 0 to run, 1 to exit successfully,
+ * or -errno. */
+static int load_options(int argc, char **argv, struct options *o)
+{
+        struct config_choice cfg = { .path = DEFAULT_CONFIG_PATH };
+        const char **cli = calloc(option_count, sizeof(*cli));
+        char err[OPTION_ERROR_MAX];
+        int r;
+
+        if (!cli)
+                return -ENOMEM;
+        r = parse_command_line(argc, argv, cli, &cfg);
+        if (r == 0 && !cfg.none)
+                r = config_read(cfg.path, cfg.explicit, o);
+        for (size_t i = 0; i < option_count && r == 0; i++)
+                if (cli[i])
+                        r = option_set(o, &option_table[i], cli[i], err, sizeof(err));
+        free(cli);
+        if (r == 0 && cfg.check) {
+                print_options(o);
+                r = 1;
+        }
+        return r;
 }
 
 /* A store that does not exist yet (or is an empty file) may get a new
@@ -238,9 +194,9 @@ static int open_sockets(struct daemon *d, const struct options *o)
 static int run(const struct options *o)
 {
         struct daemon d = {
-                .admin_group = o->admin_group, .max_keys_per_user = o->max_keys_per_user,
-                .max_keys_per_sid = o->max_keys_per_sid, .max_lifetime_sec = o->max_lifetime_sec,
-                .max_connections = o->max_connections,
+                .admin_group = o->admin_group, .max_keys_per_user = (unsigned)o->max_keys_per_user,
+                .max_keys_per_sid = (unsigned)o->max_keys_per_sid, .max_lifetime_sec = o->max_lifetime_sec,
+                .max_connections = (unsigned)o->max_connections, .options = o,
                 .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
                 .usage = calloc(PENDING_MAX, sizeof(struct usage_entry)),
@@ -254,7 +210,7 @@ static int run(const struct options *o)
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
-        r = d.usage && d.audit ? rl_init(&d.rl, o->rl_burst, o->rl_interval_sec * 1000) : -ENOMEM;
+        r = d.usage && d.audit ? rl_init(&d.rl, (unsigned)o->rl_burst, o->rl_interval_sec * 1000) : -ENOMEM;
         if (r >= 0)
                 r = sd_event_default(&d.event);
         if (r >= 0)
@@ -276,7 +232,7 @@ static int run(const struct options *o)
                 sd_notify(0, "STOPPING=1");
         }
         if (r < 0)
-                log_error("apikeyd: %s", strerror(-r));
+                log_error("%s", strerror(-r));
         if (d.store && daemon_flush(&d) < 0)
                 log_error("could not write the last %zu audit records at exit", d.n_audit);
         writer_stop(&d);
@@ -294,18 +250,17 @@ static int run(const struct options *o)
 
 int main(int argc, char **argv)
 {
-        struct options o = {
-                .db = DEFAULT_DB_PATH, .admin_group = DEFAULT_ADMIN_GROUP,
-                .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER, .max_keys_per_sid = DEFAULT_MAX_KEYS_PER_SID,
-                .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
-                .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
-                .max_connections = DEFAULT_MAX_CONNECTIONS,
-        };
+        struct options o;
         int r;
 
         log_setup();
-        r = parse_options(argc, argv, &o);
-        if (r != 0)
-                return r > 0 ? EXIT_SUCCESS : 2;
-        return run(&o);
+        r = options_init(&o);
+        if (r == 0)
+                r = load_options(argc, argv, &o);
+        if (r == 0)
+                r = run(&o);
+        else
+                r = r > 0 ? EXIT_SUCCESS : 2;
+        options_free(&o);
+        return r;
 }

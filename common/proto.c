@@ -65,6 +65,7 @@ static const struct tag_spec tag_specs[_TAG_MAX] = {
         [TAG_MAX_LIFETIME] = { KIND_U64, 8 },
         [TAG_RL_BURST] = { KIND_U32, 4 },
         [TAG_RL_INTERVAL] = { KIND_U64, 8 },
+        [TAG_POLICY] = { KIND_STR, PROTO_POLICY_MAX },
 };
 
 #define BIT(t) (UINT64_C(1) << (t))
@@ -96,7 +97,7 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_VERSION) | BIT(TAG_KEY_COUNT) | BIT(TAG_UPTIME) | BIT(TAG_CALLER) |
                            BIT(TAG_IS_ADMIN) | BIT(TAG_STATE) | BIT(TAG_RESULT) | BIT(TAG_SEQ) |
                            BIT(TAG_MAX_LIFETIME) | BIT(TAG_ROTATED_TO) | BIT(TAG_RL_BURST) |
-                           BIT(TAG_RL_INTERVAL),
+                           BIT(TAG_RL_INTERVAL) | BIT(TAG_POLICY),
                 .required = BIT(TAG_STATUS),
         },
         [MSG_SID_INFO] = {

@@ -80,8 +80,9 @@ add_group() {
 }
 
 # start_daemon [ARGS...]: the real apikeyd on private sockets, log in $T/daemon.log.
+# --no-config: the host's /etc/apikeyd, if any, is not the test's policy.
 start_daemon() {
-        "$T/bin/apikeyd" --db "$T/state/keys.db" --listen-dir "$T/run" --admin-group "$ADMIN_GROUP" "$@" \
+        "$T/bin/apikeyd" --no-config --db "$T/state/keys.db" --listen-dir "$T/run" --admin-group "$ADMIN_GROUP" "$@" \
                 >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
         wait_for_socket "$CTL_SOCK"

@@ -28,7 +28,7 @@ $(foreach h,$(HARNESSES),$(eval fuzz_$(h)_SRC ?= tests/fuzz/fuzz_$(h).c $(UTIL_S
 # Includes apikeyd/auth.c (for its static read_request), links the rest of the daemon.
 fuzz_request_SRC := tests/fuzz/fuzz_request.c $(UTIL_SRC) $(COMMON_SRC) \
                     $(filter-out apikeyd/main.c apikeyd/auth.c,$(wildcard apikeyd/*.c))
-fuzz_request_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium)
+fuzz_request_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium inih)
 # Includes pam_apikey/client.c and pam_apikey.c; links the module's other files.
 fuzz_reply_SRC := tests/fuzz/fuzz_reply.c $(UTIL_SRC) tests/fuzz/pamstub.c $(COMMON_SRC) \
                   pam_apikey/args.c pam_apikey/verdict.c

@@ -16,7 +16,14 @@ for f in "$pamdir/pam_apikey.so" /usr/sbin/apikeyd /usr/bin/apikeyctl "$unitdir/
         /usr/share/man/man8/pam_apikey.8 /usr/share/man/man8/apikeyd.8 /usr/share/man/man1/apikeyctl.1; do
         check "installed $f" test -f "$D$f"
 done
-check "the unit runs the installed daemon" grep -q '^ExecStart=/usr/sbin/apikeyd --idle-exit' "$D$unitdir/apikeyd.service"
+check "the unit runs the installed daemon, its options in the config file" \
+        grep -qx 'ExecStart=/usr/sbin/apikeyd' "$D$unitdir/apikeyd.service"
+check "installed /etc/apikeyd/apikeyd.conf (mode 0644)" test "$(stat -c %a "$D/etc/apikeyd/apikeyd.conf" 2>&1)" = 644
+check "installed the drop-in directory /etc/apikeyd/apikeyd.conf.d" test -d "$D/etc/apikeyd/apikeyd.conf.d"
+echo "max-lifetime = 7d" >>"$D/etc/apikeyd/apikeyd.conf"
+make -s --no-print-directory BUILD="$BUILD" DESTDIR="$D" PREFIX=/usr install >>"$T/install.log" 2>&1
+check "make install again keeps the admin's apikeyd.conf" grep -qx "max-lifetime = 7d" "$D/etc/apikeyd/apikeyd.conf"
+check "the installed apikeyd.conf is valid" "$T/bin/apikeyd" --config "$D/etc/apikeyd/apikeyd.conf" --version
 check "DESTDIR install leaves the running system alone" grep -q "DESTDIR set" "$T/install.log"
 check "no file was installed outside DESTDIR" test ! -e /usr/sbin/apikeyd -o /usr/sbin/apikeyd -nt "$T"
 
