@@ -32,6 +32,11 @@ bool ctl_is_root(const struct ctl_ctx *c);
 /* Whether the caller may mint a key for service ID sid: root always, admins
  * only when it acts as no local account. */
 bool ctl_may_mint_for_sid(const struct ctl_ctx *c, const struct sid_record *sid);
+/* What an admin or a leak action did to a key (disable, lock: by is
+ * "admin" or "leak"), only an admin undoes; the owner undoes their own. */
+bool ctl_may_undo(const struct ctl_ctx *c, const char *by);
+/* The refusal when not: what ("disable" or "lock") was done by whom. */
+const char *ctl_undo_denied(struct ctl_ctx *c, const char *what, const char *by);
 /* Mints an ID, secret and hash into k; key receives the full key. */
 void ctl_mint_credentials(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1]);
 /* Mints a key into k (id, hash) and stores it; key receives the full key. */

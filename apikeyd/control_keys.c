@@ -186,6 +186,8 @@ static int classic_conflict(struct ctl_ctx *c, struct key_record *old, bool *ret
                          old->id);
                 return ctl_reply(c, STATUS_EXISTS, msg), -EEXIST;
         }
+        if (old->locked && !ctl_may_undo(c, old->locked_by))
+                return ctl_reply(c, STATUS_LOCKED, ctl_undo_denied(c, "lock", old->locked_by)), -EPERM;
         if (old->locked)
                 return ctl_reply(c, STATUS_LOCKED, "your classic key is locked; unlock it first"), -EPERM;
         *ret_replacing = true;
@@ -288,10 +290,33 @@ int cmd_show(struct ctl_ctx *c)
         return ctl_reply(c, STATUS_OK, NULL);
 }
 
+/* Who the caller acts as on the target key: its owner, or an admin (the
+ * table let no one else in). */
+static const char *acting_as(const struct ctl_ctx *c)
+{
+        return ctl_caller_owns(c, &c->key) ? "owner" : "admin";
+}
+
+bool ctl_may_undo(const struct ctl_ctx *c, const char *by)
+{
+        return c->admin || !by[0] || strcmp(by, "owner") == 0;
+}
+
+const char *ctl_undo_denied(struct ctl_ctx *c, const char *what, const char *by)
+{
+        snprintf(c->deny, sizeof(c->deny), "%s; only an admin can undo it (you may still delete the key)",
+                 strcmp(by, "leak") == 0 ? "the key was disabled when it was found leaked"
+                 : strcmp(what, "lock") == 0 ? "an admin locked this key"
+                                             : "an admin disabled this key");
+        return c->deny;
+}
+
 static int refuse_locked(struct ctl_ctx *c)
 {
         if (!c->key.locked)
                 return 0;
+        if (!ctl_may_undo(c, c->key.locked_by))
+                return ctl_reply(c, STATUS_LOCKED, ctl_undo_denied(c, "lock", c->key.locked_by)), -EPERM;
         return ctl_reply(c, STATUS_LOCKED, "the key is locked; unlock it first"), -EPERM;
 }
 
@@ -302,37 +327,63 @@ static int save(struct ctl_ctx *c)
         return ctl_reply(c, STATUS_OK, NULL);
 }
 
+/* Disabling or locking again records the stronger party: an owner's repeat
+ * never weakens an admin's or a leak's. */
+static void mark(const struct ctl_ctx *c, char by[STORE_KIND_MAX])
+{
+        if (ctl_may_undo(c, by))
+                snprintf(by, STORE_KIND_MAX, "%s", acting_as(c));
+}
+
 int cmd_disable(struct ctl_ctx *c)
 {
         if (refuse_locked(c) < 0)
                 return 0;
+        if (strcmp(c->key.state, "active") != 0 && !c->key.disabled_by[0])
+                snprintf(c->key.disabled_by, sizeof(c->key.disabled_by), "admin"); /* cannot tell: fail closed */
+        mark(c, c->key.disabled_by);
         snprintf(c->key.state, sizeof(c->key.state), "disabled");
+        snprintf(c->detail, sizeof(c->detail), "disabled by %s", c->key.disabled_by);
         return save(c);
 }
 
 int cmd_enable(struct ctl_ctx *c)
 {
+        if (strcmp(c->key.state, "active") != 0 && !ctl_may_undo(c, c->key.disabled_by))
+                return ctl_reply(c, STATUS_PERMISSION, ctl_undo_denied(c, "disable", c->key.disabled_by));
         snprintf(c->key.state, sizeof(c->key.state), "active");
+        c->key.disabled_by[0] = '\0';
         return save(c);
 }
 
 int cmd_lock(struct ctl_ctx *c)
 {
+        mark(c, c->key.locked_by);
         c->key.locked = true;
+        snprintf(c->detail, sizeof(c->detail), "locked by %s", c->key.locked_by);
         return save(c);
 }
 
 int cmd_unlock(struct ctl_ctx *c)
 {
+        if (c->key.locked && !ctl_may_undo(c, c->key.locked_by))
+                return ctl_reply(c, STATUS_PERMISSION, ctl_undo_denied(c, "lock", c->key.locked_by));
         c->key.locked = false;
+        c->key.locked_by[0] = '\0';
         return save(c);
 }
 
+/* A locked key is not deleted, except by its owner when an admin locked
+ * it: the owner cannot unlock it, and may always give up their own key. */
 int cmd_delete(struct ctl_ctx *c)
 {
-        if (refuse_locked(c) < 0)
+        bool owner_over_admin_lock = c->key.locked && !ctl_may_undo(c, c->key.locked_by);
+
+        if (!owner_over_admin_lock && refuse_locked(c) < 0)
                 return 0;
         if (store_key_delete(c->d->store, c->key.id) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error");
+        if (owner_over_admin_lock)
+                snprintf(c->detail, sizeof(c->detail), "deleted by its owner while locked by an admin");
         return ctl_reply(c, STATUS_OK, NULL);
 }

@@ -24,6 +24,7 @@ static void successor_of(const struct ctl_ctx *c, const struct key_record *old, 
         k->use_count = 0;
         k->locked = false;
         k->rotated_to[0] = k->retires[0] = '\0';
+        k->disabled_by[0] = k->locked_by[0] = '\0';
         snprintf(k->state, sizeof(k->state), "active");
         if (old->expires_at)
                 k->expires_at = now + (old->expires_at - old->created_at);
@@ -73,8 +74,13 @@ int cmd_rotate(struct ctl_ctx *c)
         char key[KEY_LEN + 1];
         int r;
 
+        if (old.locked && !ctl_may_undo(c, old.locked_by))
+                return ctl_reply(c, STATUS_LOCKED, ctl_undo_denied(c, "lock", old.locked_by));
         if (old.locked)
                 return ctl_reply(c, STATUS_LOCKED, "the key is locked; unlock it first");
+        /* Rotating a key an admin or a leak disabled would bring it back. */
+        if (strcmp(old.state, "active") != 0 && !ctl_may_undo(c, old.disabled_by))
+                return ctl_reply(c, STATUS_PERMISSION, ctl_undo_denied(c, "disable", old.disabled_by));
         if (old.rotated_to[0])
                 return ctl_reply(c, STATUS_EXISTS, "the key was already rotated; rotate its successor");
         if ((c->flags & CTL_FLAG_UNTIL_FIRST_USE) && wire_get_u64(c->m, TAG_GRACE, &(uint64_t){ 0 }) == 0)

@@ -1,7 +1,7 @@
 /* leak.c - a key found where it should not be (typed as a user name, or
  * found by `apikeyctl scan`): apply the key's leak action and audit it.
  * A locked key found leaked is still disabled — a leak outranks the lock —
- * but never deleted. */
+ * but never deleted. Only an admin enables a key a leak disabled. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,9 +16,11 @@ static const char *apply(struct daemon *d, const struct key_record *k)
                 return "none";
         if (strcmp(action, "delete") == 0 && !k->locked)
                 return store_key_delete(d->store, k->id) == 0 ? "deleted" : "failed";
-        if (strcmp(k->state, "disabled") == 0)
+        /* Already disabled by its owner: now by the leak, which the owner
+         * cannot undo. */
+        if (strcmp(k->state, "disabled") == 0 && strcmp(k->disabled_by, "owner") != 0)
                 return "disabled";
-        return store_key_set_state(d->store, k->id, "disabled") == 0 ? "disabled" : "failed";
+        return store_key_set_state(d->store, k->id, "disabled", "leak") == 0 ? "disabled" : "failed";
 }
 
 const char *leak_apply(struct daemon *d, const struct key_record *k, const char *how, const struct peer *p,

@@ -43,6 +43,8 @@ struct key_record {
         char leak_action[STORE_KIND_MAX];       /* "disable" | "delete" | "none" */
         char rotated_to[KEY_ID_LEN + 1];       /* successor after rotate, or "" */
         char retires[KEY_ID_LEN + 1];          /* predecessor to retire at first use, or "" */
+        char disabled_by[STORE_KIND_MAX];       /* "" | "owner" | "admin" | "leak" */
+        char locked_by[STORE_KIND_MAX];         /* "" | "owner" | "admin" */
         uint8_t hash[KEY_HASH_LEN];             /* keyed BLAKE2b of ID and secret */
 };
 
@@ -100,7 +102,8 @@ int store_key_get(struct store *s, const char *id, struct key_record *ret);
 int store_key_update(struct store *s, const struct key_record *k);
 int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata);
 int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret);
-int store_key_set_state(struct store *s, const char *id, const char *state);
+/* Sets state and who set it (disabled_by: "" when active). */
+int store_key_set_state(struct store *s, const char *id, const char *state, const char *by);
 int store_key_delete(struct store *s, const char *id);
 /* Adds n uses with the last one's time, source and PAM service. */
 int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
@@ -165,6 +168,6 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
 int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 #endif

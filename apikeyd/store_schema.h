@@ -75,6 +75,15 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
         /* Append-only: records are never changed; only retention deletes. */
         "CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit "
         "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+
+        /* 3: who disabled or locked a key ('owner', 'admin' or 'leak'): what
+         * an admin or a leak action did, the owner cannot undo. Keys disabled
+         * or locked before cannot tell by whom; they count as an admin's
+         * doing (fail closed: an admin undoes them). */
+        "ALTER TABLE keys ADD COLUMN disabled_by TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE keys ADD COLUMN locked_by TEXT NOT NULL DEFAULT '';"
+        "UPDATE keys SET disabled_by = 'admin' WHERE state <> 'active';"
+        "UPDATE keys SET locked_by = 'admin' WHERE locked <> 0;",
 };
 
 #endif

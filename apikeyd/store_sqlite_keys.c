@@ -9,7 +9,7 @@
 #define KEY_COLUMNS                                                                                        \
         "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, "      \
         "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
-        "services, sources, max_uses, leak_action, rotated_to, retires"
+        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by"
 
 /* The WHERE clause of a filter, with only the conditions it sets, so that
  * SQLite can use an index (keys_owner, keys_expiry): an "(?1 IS NULL OR
@@ -83,6 +83,8 @@ static int row_to_record(sqlite3_stmt *st, struct key_record *k)
         store_copy_text(st, 20, k->leak_action, sizeof(k->leak_action));
         store_copy_text(st, 21, k->rotated_to, sizeof(k->rotated_to));
         store_copy_text(st, 22, k->retires, sizeof(k->retires));
+        store_copy_text(st, 23, k->disabled_by, sizeof(k->disabled_by));
+        store_copy_text(st, 24, k->locked_by, sizeof(k->locked_by));
         return 0;
 }
 
@@ -112,13 +114,15 @@ static void bind_fields(sqlite3_stmt *st, const struct key_record *k)
         sqlite3_bind_text(st, 21, k->leak_action[0] ? k->leak_action : "disable", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 22, k->rotated_to, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 23, k->retires, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 24, k->disabled_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 25, k->locked_by, -1, SQLITE_STATIC);
 }
 
 int store_key_insert(struct store *s, const struct key_record *k)
 {
         sqlite3_stmt *st = store_stmt(s, ST_KEY_INSERT,
                                       "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)");
+                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)");
         if (!st)
                 return -EIO;
         bind_fields(st, k);
@@ -131,7 +135,8 @@ int store_key_update(struct store *s, const struct key_record *k)
         sqlite3_stmt *st = store_stmt(s, ST_KEY_UPDATE,
                                       "UPDATE keys SET name = ?7, description = ?8, state = ?9, expires_at = ?16, "
                                       "locked = ?17, services = ?18, sources = ?19, max_uses = ?20, "
-                                      "leak_action = ?21, rotated_to = ?22, retires = ?23 WHERE id = ?1");
+                                      "leak_action = ?21, rotated_to = ?22, retires = ?23, disabled_by = ?24, "
+                                      "locked_by = ?25 WHERE id = ?1");
         if (!st)
                 return -EIO;
         bind_fields(st, k);
@@ -222,14 +227,16 @@ int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)
         return r;
 }
 
-int store_key_set_state(struct store *s, const char *id, const char *state)
+int store_key_set_state(struct store *s, const char *id, const char *state, const char *by)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_SET_STATE, "UPDATE keys SET state = ?2 WHERE id = ?1");
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_SET_STATE,
+                                      "UPDATE keys SET state = ?2, disabled_by = ?3 WHERE id = ?1");
 
         if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
         return store_change_one(s, st);
 }
 

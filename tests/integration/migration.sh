@@ -12,7 +12,11 @@ pam_service apikey timeout=3
 
 start_daemon
 check "the daemon migrated the store" grep -q "migrated schema to version 2" "$T/daemon.log"
-expect_eq "the store is now schema 2" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_version')" 2
+latest=$(sed -n 's/.*migrated schema to version \([0-9]*\).*/\1/p' "$T/daemon.log" | tail -1)
+check "… through every later version (3: who disabled or locked a key)" test "${latest:-0}" -ge 3
+expect_eq "the store is now at the newest schema" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_version')" "$latest"
+expect_eq "a key disabled before schema 3 counts as an admin's doing (only an admin enables it)" \
+        "$(sqlite3 "$T/state/keys.db" "SELECT disabled_by FROM keys WHERE id = '$(key_id "$disabled")'")" admin
 expect_eq "root's foundation key logs in" "$(pam_result apikey root "$active")" PAM_SUCCESS
 expect_eq "the foundation's disabled key stays disabled" "$(pam_result apikey root "$disabled")" PAM_AUTH_ERR
 list=$(ctl_as root list --json)
@@ -22,6 +26,7 @@ check "the old key's use was recorded" jq -e 'any(.[]; .name == "foundation" and
         <<<"$(ctl_as root list --json)"
 expect_eq "new features work on old keys: lock" "$(exit_of ctl_as root lock "$(key_id "$active")")" 0
 expect_eq "audit --verify on the migrated store" "$(exit_of ctl_as root audit --verify)" 0
+migrations=$(grep -c 'migrated schema' "$T/daemon.log")
 stop_daemon
 start_daemon
-expect_eq "a second start does not migrate again" "$(grep -c 'migrated schema' "$T/daemon.log")" 1
+expect_eq "a second start does not migrate again" "$(grep -c 'migrated schema' "$T/daemon.log")" "$migrations"

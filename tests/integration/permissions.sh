@@ -29,9 +29,14 @@ expect "$alice" 0 list --user "$alice"
 for cmd in disable enable lock unlock; do
         expect "$bob" 3 "$cmd" "$id"
         expect "$alice" 0 "$cmd" "$id"
+done
+for cmd in disable enable lock unlock; do
         expect "$admin" 0 "$cmd" "$id"
         expect root 0 "$cmd" "$id"
 done
+# ... but what an admin disabled or locked, only an admin undoes (revocation.sh).
+expect "$admin" 0 disable "$id"; expect "$alice" 3 enable "$id"; expect "$admin" 0 enable "$id"
+expect "$admin" 0 lock "$id"; expect "$alice" 3 unlock "$id"; expect "$admin" 0 unlock "$id"
 # Rotate and delete create or destroy keys: only the owner, never an admin.
 expect "$bob" 3 rotate "$id"; expect "$admin" 3 rotate "$id"; expect root 3 rotate "$id"
 expect "$bob" 3 delete "$id"; expect "$admin" 3 delete "$id"; expect root 3 delete "$id"

@@ -74,10 +74,11 @@ static void test_crud(const char *path)
         CHECK(store_key_list(s, NULL, stop_cb, NULL) == -ECANCELED, "a callback error stops the listing");
         CHECK(store_key_count(s, NULL, &n) == 0 && n == 2, "count all: 2");
         CHECK(store_key_count(s, &bob_f, &n) == 0 && n == 1, "count bob's: 1");
-        CHECK(store_key_set_state(s, "aaaaaaaaaaaa", "disabled") == 0 && store_key_get(s, "aaaaaaaaaaaa", &got) == 0 &&
-                      strcmp(got.state, "disabled") == 0,
-              "set state to disabled");
-        CHECK(store_key_set_state(s, "zzzzzzzzzzzz", "disabled") == -ENOENT, "set state of unknown ID: -ENOENT");
+        CHECK(store_key_set_state(s, "aaaaaaaaaaaa", "disabled", "leak") == 0 &&
+                      store_key_get(s, "aaaaaaaaaaaa", &got) == 0 && strcmp(got.state, "disabled") == 0 &&
+                      strcmp(got.disabled_by, "leak") == 0,
+              "set state to disabled, by a leak action");
+        CHECK(store_key_set_state(s, "zzzzzzzzzzzz", "disabled", "owner") == -ENOENT, "set state of unknown ID: -ENOENT");
         CHECK(store_key_add_uses(s, "bbbbbbbbbbbb", 1, 2000, "192.0.2.1", "sshd") == 0 &&
                       store_key_add_uses(s, "bbbbbbbbbbbb", 2, 3000, NULL, "sudo") == 0,
               "record a use, then a batch of two");
@@ -167,6 +168,8 @@ static void test_key_model(const char *path)
         snprintf(c1.rotated_to, sizeof(c1.rotated_to), "dddddddddddd");
         c1.expires_at = 5000;
         c1.locked = true;
+        snprintf(c1.locked_by, sizeof(c1.locked_by), "admin");
+        snprintf(c1.disabled_by, sizeof(c1.disabled_by), "owner");
         snprintf(c1.services, sizeof(c1.services), "sshd,sudo");
         snprintf(c1.sources, sizeof(c1.sources), "10.0.0.0/8");
         c1.max_uses = 7;
@@ -175,7 +178,8 @@ static void test_key_model(const char *path)
         CHECK(store_key_get(s, c1.id, &got) == 0 && got.expires_at == 5000 && got.locked &&
                       strcmp(got.services, "sshd,sudo") == 0 && strcmp(got.sources, "10.0.0.0/8") == 0 &&
                       got.max_uses == 7 && strcmp(got.leak_action, "delete") == 0 &&
-                      strcmp(got.rotated_to, "dddddddddddd") == 0,
+                      strcmp(got.rotated_to, "dddddddddddd") == 0 && strcmp(got.locked_by, "admin") == 0 &&
+                      strcmp(got.disabled_by, "owner") == 0,
               "the update round-trips");
         CHECK(store_key_insert(s, &c2) == 0, "a rotated classic key does not block its successor");
         f.kind = "classic";
@@ -288,6 +292,11 @@ static void test_migration(const char *dir)
               "a foundation key keeps its fields and gets the new defaults");
         CHECK(s && store_key_get(s, "4fr2oqlvgs0x", &got) == 0 && strcmp(got.state, "disabled") == 0,
               "a disabled foundation key stays disabled");
+        CHECK(s && strcmp(got.disabled_by, "admin") == 0,
+              "... and counts as disabled by an admin (schema 3 cannot tell by whom)");
+        CHECK(s && store_key_get(s, "4ggkgwaqu1ok", &got) == 0 && got.disabled_by[0] == '\0' &&
+                      got.locked_by[0] == '\0',
+              "an active, unlocked foundation key is held by nobody");
         store_close(s);
         CHECK(sqlite3_open(path, &db) == SQLITE_OK, "reopen raw");
         {
