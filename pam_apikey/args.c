@@ -67,6 +67,8 @@ static int parse_one(pam_handle_t *pamh, const char *arg, struct apikey_opts *o)
                 o->try_first_pass = true;
         else if (strcmp(arg, "nodelay") == 0)
                 o->nodelay = true;
+        else if (strcmp(arg, "log_success") == 0)
+                o->log_success = true;
         else if ((v = arg_value(arg, "socket")))
                 return set_socket(pamh, v, o);
         else if ((v = arg_value(arg, "timeout")))
@@ -93,8 +95,9 @@ int apikey_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct ap
                 r = PAM_SYSTEM_ERR;
         }
         if (r == PAM_SUCCESS && o->debug)
-                pam_syslog(pamh, LOG_DEBUG, "socket=%s timeout=%d%s%s%s", o->socket_path, o->timeout_s,
+                pam_syslog(pamh, LOG_DEBUG, "socket=%s timeout=%d%s%s%s%s", o->socket_path, o->timeout_s,
                            o->use_first_pass ? " use_first_pass" : "",
-                           o->try_first_pass ? " try_first_pass" : "", o->nodelay ? " nodelay" : "");
+                           o->try_first_pass ? " try_first_pass" : "", o->nodelay ? " nodelay" : "",
+                           o->log_success ? " log_success" : "");
         return r;
 }

@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void free_data(pam_handle_t *pamh, void *data, int error_status)
-{
-        (void)pamh;
-        (void)error_status;
-        free(data);
-}
-
 static const char *item_str(pam_handle_t *pamh, int type)
 {
         const void *v = NULL;
@@ -43,15 +36,13 @@ static bool text_fits(const char *s, size_t max)
 /* A failed attempt must not leave a previous success behind in this handle. */
 static void forget_success(pam_handle_t *pamh)
 {
-        const void *marker = NULL;
+        const void *data = NULL;
 
-        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &marker) == PAM_SUCCESS && marker)
+        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &data) == PAM_SUCCESS && data)
                 (void)pam_set_data(pamh, APIKEY_DATA_AUTHENTICATED, NULL, NULL);
-        /* libpam logs an error for deleting a variable that is not set. */
-        if (pam_getenv(pamh, "APIKEY_ID"))
-                (void)pam_putenv(pamh, "APIKEY_ID");
-        if (pam_getenv(pamh, "APIKEY_IDENTITY"))
-                (void)pam_putenv(pamh, "APIKEY_IDENTITY");
+        if (pam_get_data(pamh, APIKEY_DATA_CAPTURED, &data) == PAM_SUCCESS && data)
+                (void)pam_set_data(pamh, APIKEY_DATA_CAPTURED, NULL, NULL);
+        (void)apikey_env_assert(pamh, NULL);
 }
 
 static int get_items(struct apikey_ctx *c);
@@ -174,14 +165,32 @@ static int check_key_format(struct apikey_ctx *c, const char *key)
         return PAM_SUCCESS;
 }
 
-static int put_env(pam_handle_t *pamh, const char *name, const char *value)
+static void free_login(pam_handle_t *pamh, void *data, int error_status)
 {
-        char buf[sizeof("APIKEY_IDENTITY=") + PROTO_IDENTITY_MAX];
-        int n = snprintf(buf, sizeof(buf), "%s=%s", name, value);
+        (void)pamh;
+        (void)error_status;
+        free(data);
+}
 
-        if (n < 0 || (size_t)n >= sizeof(buf))
+/* Kept for pam_sm_acct_mgmt() and the session; the environment for the
+ * application (and, under sshd, for the process that opens the session). */
+static int remember_login(const struct apikey_ctx *c, const struct apikey_reply *reply)
+{
+        struct apikey_login *l = calloc(1, sizeof(*l));
+        int r;
+
+        if (!l)
                 return PAM_BUF_ERR;
-        return pam_putenv(pamh, buf);
+        l->with_key = true;
+        snprintf(l->user, sizeof(l->user), "%s", c->user);
+        snprintf(l->key_id, sizeof(l->key_id), "%s", reply->key_id);
+        snprintf(l->identity, sizeof(l->identity), "%s", reply->identity);
+        r = apikey_env_assert(c->pamh, l);
+        if (r == PAM_SUCCESS)
+                r = pam_set_data(c->pamh, APIKEY_DATA_AUTHENTICATED, l, free_login);
+        if (r != PAM_SUCCESS)
+                free(l);
+        return r;
 }
 
 /* An "ok" that does not name the key we sent and an identity is not one we
@@ -194,21 +203,17 @@ static int grant(const struct apikey_ctx *c, const struct apikey_reply *reply)
                 pam_syslog(c->pamh, LOG_ERR, "daemon accepted key %s without its key ID and identity", c->key_id);
                 return PAM_AUTHINFO_UNAVAIL;
         }
-        r = put_env(c->pamh, "APIKEY_ID", reply->key_id);
-        if (r == PAM_SUCCESS)
-                r = put_env(c->pamh, "APIKEY_IDENTITY", reply->identity);
-        if (r == PAM_SUCCESS) {
-                char *who = strdup(c->user);
-                r = who ? pam_set_data(c->pamh, APIKEY_DATA_AUTHENTICATED, who, free_data) : PAM_BUF_ERR;
-                if (r != PAM_SUCCESS)
-                        free(who);
-        }
+        r = remember_login(c, reply);
         if (r != PAM_SUCCESS) {
                 forget_success(c->pamh);
                 return r;
         }
-        pam_syslog(c->pamh, LOG_INFO, "user %s authenticated with key %s (identity %s) for service %s from %s",
-                   c->user, c->key_id, reply->identity, apikey_str(c->service), apikey_str(c->rhost));
+        /* The daemon's audit record says the same: one line per login here
+         * only when asked for (issue 14: it was a tenth of a login's cost). */
+        if (c->opts.log_success || c->opts.debug)
+                pam_syslog(c->pamh, LOG_INFO,
+                           "user %s authenticated with key %s (identity %s) for service %s from %s", c->user,
+                           c->key_id, reply->identity, apikey_str(c->service), apikey_str(c->rhost));
         return PAM_SUCCESS;
 }
 
@@ -255,12 +260,6 @@ APIKEY_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, c
         return r;
 }
 
-APIKEY_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-        (void)pamh, (void)flags, (void)argc, (void)argv;
-        return PAM_SUCCESS; /* a key grants no credentials of its own */
-}
-
 /* The key's own state (disabled, expired) was checked at authentication;
  * for a login that did not use a key this module has no opinion. If a module
  * changed PAM_USER since we authenticated, the key does not vouch for the new
@@ -268,16 +267,19 @@ APIKEY_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const 
 APIKEY_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         struct apikey_opts opts;
-        const void *who = NULL;
+        const void *data = NULL;
+        const struct apikey_login *login;
         const char *user = NULL;
         int r = apikey_parse_args(pamh, argc, argv, &opts);
 
         (void)flags;
         if (r != PAM_SUCCESS)
                 return r;
-        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &who) != PAM_SUCCESS || !who)
+        if (pam_get_data(pamh, APIKEY_DATA_AUTHENTICATED, &data) != PAM_SUCCESS || !data)
                 return PAM_IGNORE;
-        if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user || strcmp(user, who) != 0) {
+        login = data;
+        if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user ||
+            strcmp(user, login->user) != 0) {
                 pam_syslog(pamh, LOG_ERR, "PAM_USER changed after authentication with a key; denying");
                 return PAM_PERM_DENIED;
         }

@@ -23,9 +23,14 @@
 #define APIKEY_TIMEOUT_MIN 1
 #define APIKEY_TIMEOUT_MAX 60
 
-/* Set by a successful pam_sm_authenticate() to the user it authenticated, so
- * pam_sm_acct_mgmt() knows, and can check PAM_USER was not changed since. */
+/* PAM data, a struct apikey_login each. AUTHENTICATED: set by a successful
+ * pam_sm_authenticate(), so pam_sm_acct_mgmt() knows whom the key vouched
+ * for, and the session what to put in the environment. CAPTURED: what
+ * pam_sm_setcred() found in the PAM environment when there was no
+ * AUTHENTICATED data (sshd authenticates in another process), kept for the
+ * session (session.c says why). */
 #define APIKEY_DATA_AUTHENTICATED "pam_apikey_authenticated"
+#define APIKEY_DATA_CAPTURED "pam_apikey_captured"
 
 struct apikey_opts {
         const char *socket_path; /* points into argv: valid for this call */
@@ -34,6 +39,7 @@ struct apikey_opts {
         bool try_first_pass;
         bool nodelay; /* no pam_fail_delay() on failure (as pam_unix's nodelay) */
         bool debug;
+        bool log_success; /* a syslog line for each success (failures are always logged) */
 };
 
 /* One authentication: the PAM items we send, all owned by libpam. */
@@ -50,6 +56,15 @@ struct apikey_ctx {
 /* What the daemon said; the strings are empty when the reply left them out. */
 struct apikey_reply {
         uint32_t verdict;
+        char key_id[KEY_ID_LEN + 1];
+        char identity[PROTO_IDENTITY_MAX + 1];
+};
+
+/* What a login established: the values of APIKEY_ID and APIKEY_IDENTITY,
+ * or (with_key false) that no key was used. */
+struct apikey_login {
+        bool with_key;
+        char user[PROTO_USER_MAX + 1];
         char key_id[KEY_ID_LEN + 1];
         char identity[PROTO_IDENTITY_MAX + 1];
 };
@@ -75,6 +90,10 @@ int apikey_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct ap
  * PAM_SUCCESS when *ret holds the daemon's verdict, else the PAM code to
  * return. */
 int apikey_ask_daemon(const struct apikey_ctx *c, const char *key, bool leaked, struct apikey_reply *ret);
+
+/* session.c: makes APIKEY_ID and APIKEY_IDENTITY in the PAM environment
+ * the login's values, or removes both (login NULL or without a key). */
+int apikey_env_assert(pam_handle_t *pamh, const struct apikey_login *login);
 
 /* verdict.c: the one table from daemon verdicts to PAM codes. */
 int verdict_to_pam(uint32_t verdict);

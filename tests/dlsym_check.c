@@ -12,6 +12,8 @@ static const char *const exported[] = {
         "pam_sm_authenticate",
         "pam_sm_setcred",
         "pam_sm_acct_mgmt",
+        "pam_sm_open_session",
+        "pam_sm_close_session",
 };
 
 /* From common/ (linked into the module) and from the module itself. */
@@ -20,7 +22,7 @@ static const char *const internal[] = {
         "wire_parse",     "wire_init",         "wire_put_str",     "wire_wipe",
         "transport_connect", "transport_send", "transport_recv",   "proto_tag_kind",
         "verdict_to_string", "verdict_to_pam", "verdict_name",     "apikey_parse_args",
-        "apikey_ask_daemon",
+        "apikey_ask_daemon", "apikey_env_assert",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,6 +4,7 @@
  *   pam_driver --confdir DIR --service NAME --user USER
  *              [--rhost HOST] [--tty TTY] [--acct] [--quiet]
  *              [--switch-user USER] [--answer-file FILE]
+ *              [--session] [--split] [--syslog-stderr]
  *
  * The answer to every prompt comes from $APIKEY_TEST_ANSWER, so keys stay
  * out of argv (and out of ps); without it, prompts fail with PAM_CONV_ERR.
@@ -14,17 +15,31 @@
  *   info=TEXT, error=TEXT   every PAM_TEXT_INFO / PAM_ERROR_MSG message
  *   authenticate=CODE, acct=CODE (with --acct), setcred=CODE
  *   env NAME=VALUE  each APIKEY_* variable in the PAM environment
+ *   session=CODE, close_session=CODE (with --session: after setcred,
+ *                  pam_open_session; the env lines; pam_close_session)
  *   fail_delay=USEC the delay modules asked for after a failure (not slept)
+ *
+ * --split runs authenticate and account in a child process that hands back
+ * only the PAM environment, and setcred and the session in the parent, as
+ * sshd does with its privileged monitor (auth-pam.c): module data set during
+ * authentication is not there in the session. --syslog-stderr copies what
+ * modules log with pam_syslog() to stderr (openlog LOG_PERROR), so tests see
+ * it on machines without a syslog daemon.
  * CODE is the PAM name (PAM_AUTH_ERR) or the number for an unnamed code.
  *
  * Exit status: 0 when every step run succeeded, else the PAM code of the
  * first that failed (7 = PAM_AUTH_ERR, 9 = PAM_AUTHINFO_UNAVAIL, ...);
  * 64 for a usage error, 70 when the driver itself failed. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <syslog.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <security/pam_appl.h>
 
@@ -36,7 +51,7 @@ struct driver {
         const char *confdir, *service, *user, *rhost, *tty;
         const char *switch_user; /* PAM_USER set between authenticate and account */
         const char *answer_file; /* the answer read from a file (large answers) */
-        bool acct, quiet;
+        bool acct, quiet, session, split, syslog_stderr;
         char *answer; /* our copy of $APIKEY_TEST_ANSWER, wiped at exit */
 };
 
@@ -149,8 +164,8 @@ static int set_items(pam_handle_t *pamh, const struct driver *d)
         return r;
 }
 
-/* authenticate, then account (if asked), then setcred: the order of login. */
-static int run_steps(const struct driver *d, pam_handle_t *pamh)
+/* authenticate, then account (if asked). */
+static int auth_steps(const struct driver *d, pam_handle_t *pamh)
 {
         int r = pam_authenticate(pamh, 0);
 
@@ -161,11 +176,83 @@ static int run_steps(const struct driver *d, pam_handle_t *pamh)
                 r = pam_acct_mgmt(pamh, 0);
                 print_code(d, "acct", r);
         }
+        return r;
+}
+
+#define SPLIT_MAX (64 * 1024)
+
+/* The child's half of --split: its result, then each PAM variable, each
+ * NUL-terminated, on fd; then it exits without pam_end(), as sshd's does. */
+static void split_child(const struct driver *d, pam_handle_t *pamh, int fd)
+{
+        int r = auth_steps(d, pamh);
+        char **env = pam_getenvlist(pamh);
+        char head[16];
+        int n = snprintf(head, sizeof(head), "%d", r);
+
+        fflush(stdout);
+        if (write(fd, head, (size_t)n + 1) != n + 1)
+                _exit(EXIT_SOFTWARE);
+        for (char **e = env; e && *e; e++)
+                if (write(fd, *e, strlen(*e) + 1) != (ssize_t)strlen(*e) + 1)
+                        _exit(EXIT_SOFTWARE);
+        _exit(0);
+}
+
+/* The parent's half: imports the environment with pam_putenv(). */
+static int auth_split(const struct driver *d, pam_handle_t *pamh)
+{
+        static char buf[SPLIT_MAX + 1];
+        size_t len = 0;
+        ssize_t n;
+        int fds[2], status, r;
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return PAM_SYSTEM_ERR;
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                return PAM_SYSTEM_ERR;
+        if (pid == 0) {
+                close(fds[0]);
+                split_child(d, pamh, fds[1]);
+        }
+        close(fds[1]);
+        while (len < SPLIT_MAX && (n = read(fds[0], buf + len, SPLIT_MAX - len)) > 0)
+                len += (size_t)n;
+        close(fds[0]);
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0 ||
+            buf[len - 1] != '\0')
+                return PAM_SYSTEM_ERR;
+        r = atoi(buf);
+        for (size_t i = strlen(buf) + 1; r == PAM_SUCCESS && i < len; i += strlen(buf + i) + 1)
+                if (pam_putenv(pamh, buf + i) != PAM_SUCCESS)
+                        return PAM_SYSTEM_ERR;
+        return r;
+}
+
+/* authenticate and account, then setcred, then (if asked) the session:
+ * the order of login. */
+static int run_steps(const struct driver *d, pam_handle_t *pamh)
+{
+        bool opened = false;
+        int r = d->split ? auth_split(d, pamh) : auth_steps(d, pamh);
+
         if (r == PAM_SUCCESS) {
                 r = pam_setcred(pamh, PAM_ESTABLISH_CRED);
                 print_code(d, "setcred", r);
         }
+        if (r == PAM_SUCCESS && d->session) {
+                r = pam_open_session(pamh, 0);
+                print_code(d, "session", r);
+                opened = r == PAM_SUCCESS;
+        }
         print_env(d, pamh);
+        if (opened) {
+                r = pam_close_session(pamh, 0);
+                print_code(d, "close_session", r);
+        }
         return r;
 }
 
@@ -204,7 +291,7 @@ static int run(const struct driver *d)
 static int usage(void)
 {
         fprintf(stderr, "usage: pam_driver --confdir DIR --service NAME --user USER "
-                        "[--rhost HOST] [--tty TTY] [--acct] [--quiet]\n"
+                        "[--rhost HOST] [--tty TTY] [--acct] [--quiet] [--session] [--split] [--syslog-stderr]\n"
                         "prompts are answered with $" ANSWER_ENV "\n");
         return EXIT_USAGE;
 }
@@ -216,7 +303,9 @@ static int parse_args(int argc, char **argv, struct driver *d)
                 { "user", required_argument, NULL, 'u' },    { "rhost", required_argument, NULL, 'r' },
                 { "tty", required_argument, NULL, 't' },     { "acct", no_argument, NULL, 'a' },
                 { "quiet", no_argument, NULL, 'q' },         { "switch-user", required_argument, NULL, 'w' },
-                { "answer-file", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
+                { "answer-file", required_argument, NULL, 'f' }, { "session", no_argument, NULL, 'S' },
+                { "split", no_argument, NULL, 'P' },         { "syslog-stderr", no_argument, NULL, 'L' },
+                { NULL, 0, NULL, 0 },
         };
         int c;
 
@@ -231,6 +320,9 @@ static int parse_args(int argc, char **argv, struct driver *d)
                 case 'q': d->quiet = true; break;
                 case 'w': d->switch_user = optarg; break;
                 case 'f': d->answer_file = optarg; break;
+                case 'S': d->session = true; break;
+                case 'P': d->split = true; break;
+                case 'L': d->syslog_stderr = true; break;
                 default: return -1;
                 }
         }
@@ -291,6 +383,8 @@ int main(int argc, char **argv)
                 drop_answer(&d);
                 return EXIT_SOFTWARE;
         }
+        if (d.syslog_stderr)
+                openlog("pam_driver", LOG_PERROR, LOG_AUTHPRIV);
         r = run(&d);
         drop_answer(&d);
         fflush(stdout);

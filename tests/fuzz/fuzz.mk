@@ -31,7 +31,7 @@ fuzz_request_SRC := tests/fuzz/fuzz_request.c $(UTIL_SRC) $(COMMON_SRC) \
 fuzz_request_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium inih)
 # Includes pam_apikey/client.c and pam_apikey.c; links the module's other files.
 fuzz_reply_SRC := tests/fuzz/fuzz_reply.c $(UTIL_SRC) tests/fuzz/pamstub.c $(COMMON_SRC) \
-                  pam_apikey/args.c pam_apikey/verdict.c
+                  pam_apikey/args.c pam_apikey/verdict.c pam_apikey/session.c
 fuzz_reply_LIBS := $(shell $(PKG_CONFIG) --libs pam)
 fuzz_module_args_SRC := tests/fuzz/fuzz_module_args.c $(UTIL_SRC) tests/fuzz/pamstub.c pam_apikey/args.c
 fuzz_module_args_LIBS := $(shell $(PKG_CONFIG) --libs pam)

@@ -66,8 +66,9 @@ static void check_verdict_table(uint32_t v)
 static void check_outcome(const struct apikey_ctx *c, const struct apikey_reply *reply, int r)
 {
         const char *id = pam_getenv(c->pamh, "APIKEY_ID"), *identity = pam_getenv(c->pamh, "APIKEY_IDENTITY");
-        const void *who = NULL;
-        bool marked = pam_get_data(c->pamh, APIKEY_DATA_AUTHENTICATED, &who) == PAM_SUCCESS && who;
+        const void *data = NULL;
+        bool marked = pam_get_data(c->pamh, APIKEY_DATA_AUTHENTICATED, &data) == PAM_SUCCESS && data;
+        const struct apikey_login *login = data;
 
         FUZZ_CHECK(pam_code_known(r));
         if (r != PAM_SUCCESS) {
@@ -80,7 +81,8 @@ static void check_outcome(const struct apikey_ctx *c, const struct apikey_reply 
         FUZZ_CHECK(strcmp(reply->key_id, c->key_id) == 0 && reply->identity[0] != '\0');
         FUZZ_CHECK(id && strcmp(id, c->key_id) == 0);
         FUZZ_CHECK(identity && strcmp(identity, reply->identity) == 0);
-        FUZZ_CHECK(marked && strcmp(who, c->user) == 0);
+        FUZZ_CHECK(marked && login->with_key && strcmp(login->user, c->user) == 0);
+        FUZZ_CHECK(strcmp(login->key_id, c->key_id) == 0 && strcmp(login->identity, reply->identity) == 0);
 }
 
 /* A connection whose peer has sent the input and nothing else. */

@@ -17,6 +17,20 @@ service=sshd-apikey
 ln -s /usr/sbin/sshd "$T/bin/$service"
 cp /etc/pam.d/sshd "/etc/pam.d/$service"
 pam_replace_common_auth "$service" sshd-pam-auth
+pam_snippet sshd-pam-session >>"/etc/pam.d/$service" || { not_ok "README.md has no snippet sshd-pam-session"; exit 1; }
+
+# Hostile users: Debian's sshd session stack runs pam_env with
+# user_readenv=1, which reads ~/.pam_environment. Alice (key login) and
+# carol (password login) both try to forge the key variables; the canary
+# shows pam_env really read their file.
+for u in "$alice" "$carol"; do
+        home=$T/home/$u
+        mkdir -p "$home"
+        usermod -d "$home" "$u"
+        printf '%s\n' "APIKEY_IDENTITY OVERRIDE=service:deployer" "APIKEY_ID OVERRIDE=forgedforged" \
+                "APIKEY_TEST_CANARY OVERRIDE=read" >"$home/.pam_environment"
+        chown -R "$u" "$home"
+done
 
 S=$T/sshd
 mkdir -p "$S"
@@ -59,9 +73,14 @@ login() {
 key=$(ctl_as "$alice" create --name ssh)
 id=$(key_id "$key")
 : >"$S/prompts"
-out=$(login "$alice" "$key" 'id -un; echo "APIKEY_ID=$APIKEY_ID"')
+envcmd='id -un; echo "APIKEY_ID=${APIKEY_ID-unset}"; echo "APIKEY_IDENTITY=${APIKEY_IDENTITY-unset}"; echo "CANARY=${APIKEY_TEST_CANARY-}"'
+out=$(login "$alice" "$key" "$envcmd")
 expect_eq "ssh with alice's key logs in as alice and runs a command" "$(head -1 <<<"$out")" "$alice"
-expect_eq "the session sees APIKEY_ID from the PAM environment" "$(sed -n 's/^APIKEY_ID=//p' <<<"$out")" "$id"
+check "pam_env read alice's ~/.pam_environment in the session" grep -qx 'CANARY=read' <<<"$out"
+expect_eq "the session sees the key's APIKEY_ID, not the one ~/.pam_environment forges" \
+        "$(sed -n 's/^APIKEY_ID=//p' <<<"$out")" "$id"
+expect_eq "the session sees the key's APIKEY_IDENTITY, not the one ~/.pam_environment forges" \
+        "$(sed -n 's/^APIKEY_IDENTITY=//p' <<<"$out")" "user:$alice"
 expect_eq "one prompt, 'API key: ', serves the stack" "$(cat "$S/prompts")" "($alice@127.0.0.1) API key: "
 expect_eq "the daemon saw PAM service $service (the symlink's name)" "$(last_service "$id")" "$service"
 
@@ -78,6 +97,11 @@ expect_eq "re-enabled, it logs in again" "$(login "$alice" "$key" 'id -un')" "$a
 carolpw=pw-$RANDOM-$SUFFIX
 echo "$carol:$carolpw" | chpasswd
 expect_eq "carol has no key: her password works at the same prompt" "$(login "$carol" "$carolpw" 'id -un')" "$carol"
+out=$(login "$carol" "$carolpw" "$envcmd")
+check "pam_env read carol's ~/.pam_environment in the session" grep -qx 'CANARY=read' <<<"$out"
+check "carol's password session has no APIKEY_ID, though her ~/.pam_environment sets one" \
+        grep -qx 'APIKEY_ID=unset' <<<"$out"
+check "nor APIKEY_IDENTITY" grep -qx 'APIKEY_IDENTITY=unset' <<<"$out"
 expect_eq "a wrong password is refused" "$(exit_of login "$carol" "not-$carolpw" true)" 255
 
 check "refusals are audited: bad_secret" audit_has "$id" bad_secret
@@ -86,6 +110,17 @@ check "refusals are audited: disabled" audit_has "$id" disabled
 check "sshd logged the keyboard-interactive/pam logins" grep -q "Accepted keyboard-interactive/pam for $alice" \
         "$S/sshd.log"
 check "no key appears in sshd's log" bash -c '! grep -qF -e "$1" -e "$2" "$3"' _ "$key" "$bobkey" "$S/sshd.log"
+
+# Locking someone out (README "Locking someone out"): usermod -L locks only
+# the password, so the key still logs in, as an ssh key would; an expired
+# account (usermod -e 1) is refused by common-account's pam_unix.
+usermod -L "$alice"
+expect_eq "usermod -L: alice's key still logs in (the password is locked, not the account)" \
+        "$(login "$alice" "$key" 'id -un')" "$alice"
+usermod -e 1 "$alice"
+expect_eq "usermod -e 1: the key is refused (account expired)" "$(exit_of login "$alice" "$key" true)" 255
+usermod -e '' "$alice"
+expect_eq "no longer expired, the key logs in again" "$(login "$alice" "$key" 'id -un')" "$alice"
 
 # The daemon down: keys fail closed, the password still works (the stack
 # says so: pam_apikey's PAM_AUTHINFO_UNAVAIL falls through to pam_unix).
