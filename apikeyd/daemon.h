@@ -19,6 +19,7 @@
 #define DEFAULT_MAX_KEYS_PER_SID 20
 #define DEFAULT_PURGE_AFTER_SEC (90 * 86400)
 #define DEFAULT_AUDIT_RETENTION_SEC (90 * 86400)
+#define DEFAULT_MAX_LIFETIME_SEC (90 * 86400) /* keys expire unless the policy says none */
 #define CONN_TIMEOUT_MS 5000 /* a client that sends nothing is dropped */
 #define DEFAULT_MAX_CONNECTIONS 256
 #define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -254,6 +255,12 @@ int main(int argc, char **argv)
         int r;
 
         log_setup();
+        /* No core dump, no ptrace by the same uid, no /proc/PID/mem: the
+         * process holds the installation secret. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+                log_error("cannot make the process non-dumpable: %m");
+                return EXIT_FAILURE;
+        }
         r = options_init(&o);
         if (r == 0)
                 r = load_options(argc, argv, &o);

@@ -28,7 +28,7 @@ const struct option_spec option_table[] = {
         { "max-keys-per-service-id", OPTION_NUMBER, FIELD(max_keys_per_sid), 1, 100000, OPTION_POLICY, "N",
           "keys one service ID may hold" },
         { "max-lifetime", OPTION_DURATION, FIELD(max_lifetime_sec), 1, DURATION_MAX_SECONDS,
-          OPTION_POLICY | OPTION_ZERO_NONE, "DURATION", "longest key lifetime, e.g. 90d; also the default\nexpiry" },
+          OPTION_POLICY | OPTION_ZERO_NONE, "DURATION", "longest key lifetime, also the default expiry\n(none: keys may live forever)" },
         { "purge-after", OPTION_DURATION, FIELD(purge_after_sec), 1, DURATION_MAX_SECONDS, OPTION_POLICY,
           "DURATION", "delete expired keys this long after expiry" },
         { "audit-retention", OPTION_DURATION, FIELD(audit_retention_sec), 1, DURATION_MAX_SECONDS, OPTION_POLICY,
@@ -62,6 +62,7 @@ int options_init(struct options *o)
 {
         *o = (struct options){
                 .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER, .max_keys_per_sid = DEFAULT_MAX_KEYS_PER_SID,
+                .max_lifetime_sec = DEFAULT_MAX_LIFETIME_SEC,
                 .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
                 .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
                 .max_connections = DEFAULT_MAX_CONNECTIONS,
