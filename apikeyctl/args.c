@@ -15,6 +15,7 @@
 struct args_state {
         struct ctl_options *o;
         bool help_command; /* "apikeyctl help [COMMAND]" */
+        bool help_option;  /* -h or --help anywhere: the help of the command given, if any */
         bool sid_group;    /* "service-id" seen, its command not yet */
         bool end_of_options;
         const char **pos; /* argc entries: every word after the command */
@@ -121,8 +122,13 @@ static int parse_option(struct args_state *st, const char *arg, int argc, char *
                 st->end_of_options = true;
                 return -1;
         }
-        if (streq(arg, "-h") || streq(arg, "--help"))
-                return print_help(st);
+        if (streq(arg, "-h") || streq(arg, "--help")) {
+                st->help_option = true;
+                return -1;
+        }
+        /* After --help only the command counts: "apikeyctl --help create --name". */
+        if (st->help_option)
+                return -1;
         if (streq(arg, "--json")) {
                 o->json = true;
                 return -1;
@@ -149,6 +155,16 @@ static int parse_option(struct args_state *st, const char *arg, int argc, char *
 static int parse_word(struct args_state *st, const char *arg)
 {
         struct ctl_options *o = st->o;
+
+        if (st->help_option) { /* "apikeyctl --help service-id create": find the command, ignore the rest */
+                if (!o->command && st->sid_group)
+                        o->command = cmd_lookup(arg, true);
+                else if (!o->command && !st->sid_group && streq(arg, "service-id"))
+                        st->sid_group = true;
+                else if (!o->command && !st->sid_group)
+                        o->command = cmd_lookup(arg, false);
+                return -1;
+        }
 
         if (o->command || st->help_command) {
                 st->pos[st->npos++] = arg;
@@ -252,6 +268,8 @@ static int finish(struct args_state *st)
 {
         int r;
 
+        if (st->help_option)
+                return print_help(st);
         if (st->help_command)
                 return help_command(st);
         if (st->sid_group && !st->o->command) {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "records.h"
@@ -27,6 +28,7 @@ static uid_t daemon_uid(void)
 
 static int connect_daemon(const char *path, int64_t deadline, int *ret_fd)
 {
+        struct stat st;
         int fd, r;
 
         r = transport_connect(path, deadline, &fd);
@@ -41,6 +43,17 @@ static int connect_daemon(const char *path, int64_t deadline, int *ret_fd)
         if (r == -EACCES || r == -EPERM) {
                 ctl_err("cannot reach apikeyd at %s: %s (the socket's permissions do not let you in: "
                         "check with ls -l %s)", path, strerror(-r), path);
+                return EXIT_UNREACHABLE;
+        }
+        if (r < 0 && stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+                ctl_err("cannot reach apikeyd at %s: it is %s, not a socket (check --socket and $%s; "
+                        "the default is %s)", path, S_ISDIR(st.st_mode) ? "a directory" : "a file",
+                        CTL_SOCKET_ENV, CTL_DEFAULT_SOCKET);
+                return EXIT_UNREACHABLE;
+        }
+        if (r == -ENOENT && strcmp(path, CTL_DEFAULT_SOCKET) != 0) {
+                ctl_err("cannot reach apikeyd at %s: there is no such socket (check --socket and $%s; "
+                        "the default is %s)", path, CTL_SOCKET_ENV, CTL_DEFAULT_SOCKET);
                 return EXIT_UNREACHABLE;
         }
         if (r < 0) {

@@ -24,7 +24,7 @@ struct scan_ctx {
         const struct ctl_options *o;
         struct finding *items; /* kept for JSON only */
         size_t n, cap;
-        size_t found, stopped; /* keys found; disabled or deleted */
+        size_t found, disabled, deleted, already; /* keys found; what --disable did to them */
 };
 
 static void print_finding(const struct ctl_options *o, const struct finding *f)
@@ -110,8 +110,12 @@ static int ask_daemon(const struct scan_hit *hit, void *userdata)
         if (r != EXIT_OK)
                 return r;
         c->found++;
-        if (f.has_action && (strcmp(f.action, "disabled") == 0 || strcmp(f.action, "deleted") == 0))
-                c->stopped++;
+        if (f.has_action && strcmp(f.action, "disabled") == 0)
+                c->disabled++;
+        else if (f.has_action && strcmp(f.action, "deleted") == 0)
+                c->deleted++;
+        else if (f.has_action && strcmp(f.action, "already_disabled") == 0)
+                c->already++;
         if (c->o->json)
                 return keep(c, &f);
         print_finding(c->o, &f);
@@ -153,6 +157,22 @@ static int scan_all(struct scan_ctx *c, bool *unreadable)
         return r;
 }
 
+static const char *plural(size_t n)
+{
+        return n == 1 ? "" : "s";
+}
+
+/* On stderr: "2 keys found", and with --disable what was done to them:
+ * "2 keys found: 1 disabled, 0 deleted, 1 already disabled". */
+static void print_summary(const struct scan_ctx *c)
+{
+        fprintf(stderr, "%zu key%s found", c->found, plural(c->found));
+        if (c->o->req.flags & CTL_FLAG_APPLY)
+                fprintf(stderr, ": %zu disabled, %zu deleted, %zu already disabled", c->disabled, c->deleted,
+                        c->already);
+        fputc('\n', stderr);
+}
+
 int scan_run(const struct ctl_options *o)
 {
         struct scan_ctx c = { .o = o };
@@ -162,7 +182,7 @@ int scan_run(const struct ctl_options *o)
         if (r < 0 && o->json)
                 json_findings(&c);
         if (r < 0)
-                fprintf(stderr, "%zu keys found, %zu disabled\n", c.found, c.stopped);
+                print_summary(&c);
         free(c.items);
         if (r >= 0)
                 return r;

@@ -2,6 +2,7 @@
  * send it; handlers never see a caller the table refused. Every change is
  * audited with the caller's kernel credentials. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,17 @@ int ctl_reply(struct ctl_ctx *c, enum ctl_status status, const char *message)
         wire_put_u32(&b, TAG_STATUS, status);
         wire_put_str(&b, TAG_MESSAGE, message);
         return peer_send(c->p, &b);
+}
+
+int ctl_replyf(struct ctl_ctx *c, enum ctl_status status, const char *fmt, ...)
+{
+        char message[PROTO_MESSAGE_MAX + 1];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof(message), fmt, ap);
+        va_end(ap);
+        return ctl_reply(c, status, message);
 }
 
 int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *stored)
@@ -170,7 +182,7 @@ static int load_target(struct ctl_ctx *c)
                 return ctl_reply(c, STATUS_INVALID, "a valid key ID is required"), -EINVAL;
         r = store_key_get(c->d->store, c->key_id, &c->key);
         if (r == -ENOENT)
-                return ctl_reply(c, STATUS_NOT_FOUND, "no such key"), r;
+                return ctl_replyf(c, STATUS_NOT_FOUND, "no key with ID %s (see 'apikeyctl list' for your keys)", c->key_id), r;
         if (r < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error"), r;
         key_identity(&c->key, c->identity, sizeof(c->identity));

@@ -23,6 +23,8 @@ struct ctl_ctx {
 };
 
 int ctl_reply(struct ctl_ctx *c, enum ctl_status status, const char *message);
+/* ctl_reply() with a message that names what it is about. */
+int ctl_replyf(struct ctl_ctx *c, enum ctl_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *k);
 /* Reads an optional string field; "" when absent. */
 void ctl_get_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz);

@@ -120,7 +120,7 @@ static int read_owner(struct ctl_ctx *c, struct key_record *k, uint64_t *ret_lim
         if (c->flags & CTL_FLAG_CLASSIC)
                 return ctl_reply(c, STATUS_INVALID, "classic keys belong to users, not service IDs"), -EINVAL;
         if (store_sid_get(c->d->store, sid, &rec) < 0)
-                return ctl_reply(c, STATUS_NOT_FOUND, "no such service ID"), -ENOENT;
+                return ctl_replyf(c, STATUS_NOT_FOUND, "no service ID named %s", sid), -ENOENT;
         if (!ctl_may_mint_for_sid(c, &rec)) {
                 snprintf(c->deny, sizeof(c->deny), "service ID %.64s acts as the local account %.256s: only root "
                          "may create its keys", rec.name, rec.unix_user);
@@ -189,7 +189,7 @@ static int classic_conflict(struct ctl_ctx *c, struct key_record *old, bool *ret
         if (old->locked && !ctl_may_undo(c, old->locked_by))
                 return ctl_reply(c, STATUS_LOCKED, ctl_undo_denied(c, "lock", old->locked_by)), -EPERM;
         if (old->locked)
-                return ctl_reply(c, STATUS_LOCKED, "your classic key is locked; unlock it first"), -EPERM;
+                return ctl_replyf(c, STATUS_LOCKED, "your classic key %s is locked; unlock it first", old->id), -EPERM;
         *ret_replacing = true;
         return 0;
 }
@@ -317,7 +317,8 @@ static int refuse_locked(struct ctl_ctx *c)
                 return 0;
         if (!ctl_may_undo(c, c->key.locked_by))
                 return ctl_reply(c, STATUS_LOCKED, ctl_undo_denied(c, "lock", c->key.locked_by)), -EPERM;
-        return ctl_reply(c, STATUS_LOCKED, "the key is locked; unlock it first"), -EPERM;
+        return ctl_replyf(c, STATUS_LOCKED, "key %s is locked: unlock it first ('apikeyctl unlock %s')", c->key.id,
+                          c->key.id), -EPERM;
 }
 
 static int save(struct ctl_ctx *c)

@@ -77,12 +77,14 @@ int cmd_rotate(struct ctl_ctx *c)
         if (old.locked && !ctl_may_undo(c, old.locked_by))
                 return ctl_reply(c, STATUS_LOCKED, ctl_undo_denied(c, "lock", old.locked_by));
         if (old.locked)
-                return ctl_reply(c, STATUS_LOCKED, "the key is locked; unlock it first");
+                return ctl_replyf(c, STATUS_LOCKED, "key %s is locked: unlock it first ('apikeyctl unlock %s')", old.id,
+                                  old.id);
         /* Rotating a key an admin or a leak disabled would bring it back. */
         if (strcmp(old.state, "active") != 0 && !ctl_may_undo(c, old.disabled_by))
                 return ctl_reply(c, STATUS_PERMISSION, ctl_undo_denied(c, "disable", old.disabled_by));
         if (old.rotated_to[0])
-                return ctl_reply(c, STATUS_EXISTS, "the key was already rotated; rotate its successor");
+                return ctl_replyf(c, STATUS_EXISTS, "key %s was already rotated to %s; rotate that one", old.id,
+                                  old.rotated_to);
         if ((c->flags & CTL_FLAG_UNTIL_FIRST_USE) && wire_get_u64(c->m, TAG_GRACE, &(uint64_t){ 0 }) == 0)
                 return ctl_reply(c, STATUS_INVALID, "--grace and --until-first-use exclude each other");
         successor_of(c, &old, &k, now);

@@ -57,7 +57,7 @@ static int load(struct ctl_ctx *c, struct sid_record *r)
                 return -EINVAL;
         e = store_sid_get(c->d->store, name, r);
         if (e == -ENOENT)
-                return ctl_reply(c, STATUS_NOT_FOUND, "no such service ID"), e;
+                return ctl_replyf(c, STATUS_NOT_FOUND, "no service ID named %s (see 'apikeyctl service-id list')", name), e;
         if (e < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error"), e;
         return 0;
@@ -86,7 +86,7 @@ static int read_unix_user(struct ctl_ctx *c, struct sid_record *r)
                 return 0;
         }
         if (account_uid(user, &uid) < 0)
-                return ctl_reply(c, STATUS_NOT_FOUND, "no such local account for --unix-user"), -ENOENT;
+                return ctl_replyf(c, STATUS_NOT_FOUND, "no local account named %s (for --unix-user)", user), -ENOENT;
         snprintf(c->detail, sizeof(c->detail), "mapped to %s (uid %u)", user, (unsigned)uid);
         snprintf(r->unix_user, sizeof(r->unix_user), "%s", user);
         r->unix_uid = (int64_t)uid;
@@ -130,7 +130,7 @@ int cmd_sid_create(struct ctl_ctx *c)
         snprintf(r.created_by, sizeof(r.created_by), "%s", c->caller[0] ? c->caller : "?");
         e = store_sid_insert(c->d->store, &r);
         if (e == -EEXIST)
-                return ctl_reply(c, STATUS_EXISTS, "a service ID of that name exists");
+                return ctl_replyf(c, STATUS_EXISTS, "a service ID named %s exists already", r.name);
         if (e < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error");
         return answer(c, &r);
@@ -234,11 +234,11 @@ int cmd_sid_delete(struct ctl_ctx *c)
         if (load(c, &r) < 0)
                 return 0;
         if (r.locked)
-                return ctl_reply(c, STATUS_LOCKED, "the service ID is locked; unlock it first");
+                return ctl_replyf(c, STATUS_LOCKED, "service ID %s is locked: unlock it first", r.name);
         keys = sid_key_count(c, r.name);
         if (keys && !(c->flags & CTL_FLAG_FORCE)) {
-                snprintf(msg, sizeof(msg), "the service ID still has %llu keys; delete them or use --force",
-                         (unsigned long long)keys);
+                snprintf(msg, sizeof(msg), "service ID %s still has %llu key%s; delete %s or use --force", r.name,
+                         (unsigned long long)keys, keys == 1 ? "" : "s", keys == 1 ? "it" : "them");
                 return ctl_reply(c, STATUS_EXISTS, msg);
         }
         e = delete_with_keys(c, &r);

@@ -16,10 +16,11 @@ static const char *apply(struct daemon *d, const struct key_record *k)
                 return "none";
         if (strcmp(action, "delete") == 0 && !k->locked)
                 return store_key_delete(d->store, k->id) == 0 ? "deleted" : "failed";
-        /* Already disabled by its owner: now by the leak, which the owner
-         * cannot undo. */
+        /* Already disabled by an admin or a leak: nothing to do, and not
+         * counted as disabled. Disabled by its owner: now by the leak, which
+         * the owner cannot undo. */
         if (strcmp(k->state, "disabled") == 0 && strcmp(k->disabled_by, "owner") != 0)
-                return "disabled";
+                return "already_disabled";
         return store_key_set_state(d->store, k->id, "disabled", "leak") == 0 ? "disabled" : "failed";
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 static bool to_journal;
@@ -26,6 +28,22 @@ static const char *or_dash(const char *s)
         return s && *s ? s : "-";
 }
 
+/* "2026-12-06T02:10:00.123+0100": the journal stamps its own records; a
+ * plain stderr log (containers, development) needs this. */
+static void timestamp(char *buf, size_t bufsz)
+{
+        struct timespec ts;
+        struct tm tm;
+        char date[24], zone[8];
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || !localtime_r(&ts.tv_sec, &tm) ||
+            strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 || strftime(zone, sizeof(zone), "%z", &tm) == 0) {
+                snprintf(buf, bufsz, "-");
+                return;
+        }
+        snprintf(buf, bufsz, "%s.%03ld%s", date, ts.tv_nsec / 1000000, zone);
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
         va_list ap;
@@ -38,9 +56,10 @@ void log_msg(int priority, const char *fmt, ...)
         else {
                 /* One fprintf, so one write(2) per line: stderr is unbuffered
                  * and every authentication logs a line. */
-                char line[2048];
+                char line[2048], stamp[48];
+                timestamp(stamp, sizeof(stamp));
                 if (vsnprintf(line, sizeof(line), fmt, ap) >= 0)
-                        fprintf(stderr, "apikeyd: %s\n", line);
+                        fprintf(stderr, "%s apikeyd[%d]: %s\n", stamp, (int)getpid(), line);
         }
         va_end(ap);
 }

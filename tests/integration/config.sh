@@ -141,7 +141,7 @@ err=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$T/bin/apikeyd" 
         --db "$T/ro/sub/keys.db" --listen-dir "$T/run" 2>&1)
 check "a start-up failure exits non-zero" test $? -ne 0
 check "a start-up failure says why ($(tail -1 <<<"$err"))" test -n "$err"
-check "no doubled 'apikeyd: apikeyd:' prefix" bash -c '! grep -q "apikeyd: apikeyd:" <<<"$1"' _ "$err"
+check "no doubled apikeyd prefix" bash -c '! grep -qE "apikeyd(\[[0-9]+\])?: apikeyd:" <<<"$1"' _ "$err"
 
 # The README's example drop-in is valid and means what it says.
 scripts/snippet apikeyd-conf >"$T/site.conf"
