@@ -123,6 +123,25 @@ static enum verdict check_key(struct daemon *d, const struct auth_request *req, 
         return check_restrictions(d, req, k, uses, res);
 }
 
+/* A failure before the account check still pays for the account lookup
+ * that check_key() makes, so unknown ID, wrong secret, wrong user and
+ * disabled take the same time. Never by the claimed PAM user's name: a name
+ * NSS does not know reads all of /etc/passwd and asks the next source
+ * (systemd), which once told from the timing which names exist. The daemon
+ * compares the claimed name with the key's as strings; the only accounts it
+ * looks up are the key's (found with a wrong secret: its own) or, for an
+ * unknown ID, root's, which every system has, as a found owner's would be. */
+static void pay_account_lookup(struct daemon *d, const struct key_record *k)
+{
+        char login[PROTO_USER_MAX + 1];
+        struct auth_result scratch = { 0 };
+
+        if (k)
+                (void)login_name(d, k, login, sizeof(login), &scratch);
+        else
+                (void)account_matches("root", 0);
+}
+
 static enum verdict decide(struct daemon *d, const struct auth_request *req, struct key_record *k,
                            struct auth_result *res)
 {
@@ -138,11 +157,8 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
         r = key_lookup_verified(d, req->key, k);
         if (r == 0 || r == -EACCES)
                 key_identity(k, res->identity, sizeof(res->identity));
-        /* A failure before the account check still pays for one account
-         * lookup, so unknown ID, wrong secret and wrong user take the same
-         * time. */
         if (r == -ENOENT || r == -EACCES)
-                (void)account_matches(req->user, 0);
+                pay_account_lookup(d, r == -EACCES ? k : NULL);
         if (r == -ENOENT)
                 return VERDICT_NOT_FOUND;
         if (r == -EACCES)

@@ -11,7 +11,9 @@
  *                                ms each was closed
  *   keytool time SOCKET USER N KEY...
  *                                N interleaved authentications with each KEY for
- *                                USER; prints each KEY's median and p90 in ns */
+ *                                USER (or for NAME, when written NAME:KEY: user
+ *                                names have no ':'); prints each KEY's median
+ *                                and p90 in ns */
 #include <errno.h>
 #include <poll.h>
 #include <inttypes.h>
@@ -182,15 +184,33 @@ static int cmp_i64(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
+#define TIME_KEYS_MAX 16
+
 static int timing(const char *path, const char *user, int n, int nkeys, char **keys)
 {
         int64_t *t = calloc((size_t)n * (size_t)nkeys, sizeof(*t));
 
         if (!t || n <= 0)
                 return 2;
+        char names[TIME_KEYS_MAX][PROTO_USER_MAX + 1];
+        const char *key[TIME_KEYS_MAX];
+
+        if (nkeys > TIME_KEYS_MAX)
+                return free(t), 2;
+        for (int k = 0; k < nkeys; k++) {
+                const char *colon = strchr(keys[k], ':');
+                size_t len = colon ? (size_t)(colon - keys[k]) : 0;
+
+                if (len > PROTO_USER_MAX)
+                        return free(t), 2;
+                snprintf(names[k], sizeof(names[k]), "%.*s", (int)len, keys[k]);
+                if (!colon)
+                        snprintf(names[k], sizeof(names[k]), "%s", user);
+                key[k] = colon ? colon + 1 : keys[k];
+        }
         for (int i = 0; i < n; i++)
                 for (int k = 0; k < nkeys; k++)
-                        if ((t[(size_t)k * (size_t)n + (size_t)i] = time_one(path, user, keys[k])) < 0)
+                        if ((t[(size_t)k * (size_t)n + (size_t)i] = time_one(path, names[k], key[k])) < 0)
                                 return free(t), 1;
         for (int k = 0; k < nkeys; k++) {
                 int64_t *row = t + (size_t)k * (size_t)n;
