@@ -250,7 +250,7 @@ static void test_header(void)
 
 static void test_tags(void)
 {
-        static const unsigned unknown[] = { 0, _TAG_MAX, _TAG_MAX + 1, 63, 64, 65, 200, 255 };
+        static const unsigned unknown[] = { 0, _TAG_MAX, _TAG_MAX + 1, 64, 65, 200, 255 };
         struct raw r;
 
         for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
@@ -262,7 +262,10 @@ static void test_tags(void)
                 int accepted = 0, tested = 0;
 
                 for (unsigned tag = 1; tag < _TAG_MAX; tag++) {
-                        if (proto_tag_allowed(type, tag))
+                        /* A number no tag has yet (a gap below the highest
+                         * one) has no valid value; the unknown tags above
+                         * cover it. */
+                        if (proto_tag_allowed(type, tag) || proto_tag_kind(tag, NULL) == KIND_NONE)
                                 continue;
                         raw_required(&r, (uint8_t)type, 0);
                         raw_value(&r, (uint8_t)tag);
