@@ -158,6 +158,7 @@ int cmd_sid_show(struct ctl_ctx *c)
 int cmd_sid_update(struct ctl_ctx *c)
 {
         struct sid_record r;
+        uint64_t keys;
         bool mapped;
 
         if (load(c, &r) < 0)
@@ -169,6 +170,14 @@ int cmd_sid_update(struct ctl_ctx *c)
         (void)wire_get_str(c->m, TAG_DESCRIPTION, r.description, sizeof(r.description));
         if (store_sid_update(c->d->store, &r) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error");
+        /* Root's re-mapping carries the keys already out there to the new
+         * account: the audit says how many. */
+        keys = c->detail[0] ? sid_key_count(c, r.name) : 0;
+        if (keys) {
+                size_t n = strlen(c->detail);
+                snprintf(c->detail + n, sizeof(c->detail) - n, "; its %llu existing keys follow the mapping",
+                         (unsigned long long)keys);
+        }
         return answer(c, &r);
 }
 
