@@ -83,7 +83,9 @@ static const char *const command_help[_CTL_MAX] = {
         [CTL_DELETE] =
                 "Usage: apikeyctl delete ID [--json]\n"
                 "\n"
-                "Deletes the key ID for good: it can never log in again.\n",
+                "Deletes the key ID for good: it can never log in again. A successor from\n"
+                "rotate --until-first-use that was never used takes the keys it was to\n"
+                "replace with it (rotate it instead to replace it and keep the old key).\n",
         [CTL_LOCK] =
                 "Usage: apikeyctl lock ID [--json]\n"
                 "\n"
@@ -102,6 +104,10 @@ static const char *const command_help[_CTL_MAX] = {
                 "\n"
                 "  --grace DURATION      it keeps working for DURATION (30s, 15m, 12h, 90d, 2w)\n"
                 "  --until-first-use     it keeps working until the new key is first used\n"
+                "\n"
+                "Either way at most 90 days (or apikeyd's --max-lifetime if shorter). A key\n"
+                "rotated with --until-first-use ends with its successor: when the successor is\n"
+                "deleted unused, or when the successor is rotated, the old key ends with it.\n"
                 "\n"
                 "With --json, prints the new key's object with \"replaces\": the old ID.\n",
         [CTL_SID_CREATE] =

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "duration.h"
 #include "log.h"
 #include "restrict.h"
 
@@ -89,6 +90,8 @@ static enum verdict check_restrictions(struct daemon *d, const struct auth_reque
                                        const struct key_record *k, const struct usage_view *uses,
                                        struct auth_result *res)
 {
+        uint64_t used;
+
         if (k->services[0] && !service_list_contains(k->services, req->service)) {
                 snprintf(res->detail, sizeof(res->detail), "service \"%.128s\" is not one of %.300s", req->service,
                          k->services);
@@ -98,9 +101,9 @@ static enum verdict check_restrictions(struct daemon *d, const struct auth_reque
                 snprintf(res->detail, sizeof(res->detail), "source \"%.128s\" is not in %.300s", req->rhost, k->sources);
                 return VERDICT_WRONG_SOURCE;
         }
-        if (k->max_uses && k->use_count + usage_pending(d, uses, k->id) >= k->max_uses) {
-                snprintf(res->detail, sizeof(res->detail), "used %" PRIu64 " of %" PRIu64 " times",
-                         k->use_count + usage_pending(d, uses, k->id), k->max_uses);
+        if (k->max_uses && (used = count_add_sat(k->use_count, usage_pending(d, uses, k->id))) >= k->max_uses) {
+                snprintf(res->detail, sizeof(res->detail), "used %" PRIu64 " of %" PRIu64 " times", used,
+                         k->max_uses);
                 return VERDICT_USAGE_EXCEEDED;
         }
         return VERDICT_OK;
@@ -169,25 +172,21 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
 }
 
 /* The first use of a rotated key's successor ends the predecessor
- * (rotate --until-first-use). */
+ * (rotate --until-first-use), and the predecessors it was waiting for. */
 static void retire_predecessor(struct daemon *d, struct key_record *k, int64_t now)
 {
-        struct key_record old;
-        struct audit_record a = { .event = "control", .result = "ok", .action = "retire" };
+        char why[64];
 
         if (!k->retires[0])
                 return;
-        if (store_key_get(d->store, k->retires, &old) == 0 && (old.expires_at == 0 || old.expires_at > now)) {
-                old.expires_at = now;
-                if (store_key_update(d->store, &old) == 0) {
-                        snprintf(a.key_id, sizeof(a.key_id), "%s", old.id);
-                        key_identity(&old, a.identity, sizeof(a.identity));
-                        snprintf(a.detail, sizeof(a.detail), "successor %s used for the first time", k->id);
-                        audit_add(d, &a);
-                }
+        snprintf(why, sizeof(why), "successor %s used for the first time", k->id);
+        if (rotation_bound_chain(d, k->retires, now, true, why) < 0) {
+                log_error("could not retire the predecessors of key %s", k->id);
+                return; /* try again at the next use */
         }
         k->retires[0] = '\0';
-        store_key_update(d->store, k);
+        if (store_key_update(d->store, k) < 0)
+                log_error("could not record that key %s retired its predecessor", k->id);
 }
 
 static void send_reply(const struct peer *p, const struct auth_result *res)

@@ -43,6 +43,10 @@ const char *ctl_undo_denied(struct ctl_ctx *c, const char *what, const char *by)
 void ctl_mint_credentials(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1]);
 /* Mints a key into k (id, hash) and stores it; key receives the full key. */
 int ctl_mint(struct ctl_ctx *c, struct key_record *k, char key[KEY_LEN + 1]);
+/* Whether the owner of k may have one more key that works: counts the
+ * owner's keys not expired at now; frees_one when the change also ends one
+ * of them. Answers STATUS_LIMIT and returns -ERANGE when not. */
+int ctl_check_limit(struct ctl_ctx *c, const struct key_record *k, bool frees_one, int64_t now);
 /* Answers a new key: KEY_INFO, then the reply carrying the key. */
 int ctl_reply_new_key(struct ctl_ctx *c, const struct key_record *k, const char *key);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "duration.h"
 #include "log.h"
 #include "options.h"
 #include "transport.h"
@@ -58,7 +59,7 @@ int cmd_audit(struct ctl_ctx *c)
         }
         f.key_id = key_id[0] ? key_id : NULL;
         f.identity = identity[0] ? identity : NULL;
-        f.since = (int64_t)since;
+        f.since = since > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)since;
         if (daemon_flush(c->d) < 0 || store_audit_list(c->d->store, &f, send_record, c) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "could not read the audit log");
         return ctl_reply(c, STATUS_OK, NULL);
@@ -98,7 +99,7 @@ int cmd_status(struct ctl_ctx *c)
         wire_put_u32(&b, TAG_STATUS, STATUS_OK);
         wire_put_str(&b, TAG_VERSION, APIKEY_VERSION);
         wire_put_u64(&b, TAG_KEY_COUNT, count);
-        wire_put_u64(&b, TAG_UPTIME, (uint64_t)(now_seconds() - c->d->started_at));
+        wire_put_u64(&b, TAG_UPTIME, time_span_sat(c->d->started_at, now_seconds()));
         wire_put_str(&b, TAG_CALLER, c->caller[0] ? c->caller : "?");
         wire_put_u32(&b, TAG_IS_ADMIN, c->admin ? 1 : 0);
         wire_put_u64(&b, TAG_MAX_LIFETIME, c->d->max_lifetime_sec);

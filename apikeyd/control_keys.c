@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "duration.h"
 #include "log.h"
 #include "restrict.h"
 
@@ -60,10 +61,12 @@ static int resolve_expiry(struct ctl_ctx *c, int64_t now, int64_t *ret)
         char msg[128];
 
         (void)wire_get_u64(c->m, TAG_EXPIRES_AT, &want);
+        if (want > (uint64_t)INT64_MAX)
+                return ctl_reply(c, STATUS_INVALID, "the expiry is not a valid time"), -EINVAL;
         if (want && (int64_t)want <= now)
                 return ctl_reply(c, STATUS_INVALID, "the expiry is in the past"), -EINVAL;
         if (c->d->max_lifetime_sec) {
-                int64_t limit = now + (int64_t)c->d->max_lifetime_sec;
+                int64_t limit = time_add_sat(now, c->d->max_lifetime_sec);
                 if (!want)
                         want = (uint64_t)limit;
                 if ((int64_t)want > limit) {
@@ -98,7 +101,7 @@ static int read_attributes(struct ctl_ctx *c, struct key_record *k)
 }
 
 /* Who the new key belongs to: the caller, or (admins) a service ID. */
-static int read_owner(struct ctl_ctx *c, struct key_record *k, uint64_t *ret_limit)
+static int read_owner(struct ctl_ctx *c, struct key_record *k)
 {
         char sid[PROTO_SID_NAME_MAX + 1];
         struct sid_record rec;
@@ -112,7 +115,6 @@ static int read_owner(struct ctl_ctx *c, struct key_record *k, uint64_t *ret_lim
                 snprintf(k->owner_type, sizeof(k->owner_type), "user");
                 snprintf(k->owner_name, sizeof(k->owner_name), "%s", c->caller);
                 k->owner_uid = c->p->uid;
-                *ret_limit = c->d->max_keys_per_user;
                 return 0;
         }
         if (!c->admin)
@@ -129,7 +131,6 @@ static int read_owner(struct ctl_ctx *c, struct key_record *k, uint64_t *ret_lim
         snprintf(k->kind, sizeof(k->kind), "service");
         snprintf(k->owner_type, sizeof(k->owner_type), "service");
         snprintf(k->owner_name, sizeof(k->owner_name), "%s", sid);
-        *ret_limit = c->d->max_keys_per_sid;
         return 0;
 }
 
@@ -151,19 +152,23 @@ static int current_classic(struct ctl_ctx *c, struct key_record *ret)
         return r == -ECANCELED ? 1 : r;
 }
 
-static int check_limit(struct ctl_ctx *c, const struct key_record *k, uint64_t limit, bool replacing)
+int ctl_check_limit(struct ctl_ctx *c, const struct key_record *k, bool frees_one, int64_t now)
 {
-        struct key_filter f = { .owner_type = k->owner_type, .owner_name = k->owner_name, .owner_uid = -1 };
-        uint64_t count;
+        struct key_filter f = { .owner_type = k->owner_type, .owner_name = k->owner_name, .owner_uid = -1,
+                                .live_at = now };
+        bool user = strcmp(k->owner_type, "user") == 0;
+        uint64_t count, limit = user ? c->d->max_keys_per_user : c->d->max_keys_per_sid;
+        char msg[160];
 
-        if (strcmp(k->owner_type, "user") == 0)
+        if (user)
                 f.owner_uid = k->owner_uid;
         if (store_key_count(c->d->store, &f, &count) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error"), -EIO;
-        if (count - (replacing ? 1 : 0) >= limit)
-                return ctl_reply(c, STATUS_LIMIT, "the maximum number of keys is reached; delete one first"),
-                       -ERANGE;
-        return 0;
+        if (count < limit || frees_one)
+                return 0;
+        snprintf(msg, sizeof(msg), "the maximum of %" PRIu64 " keys that still work is reached; delete one first",
+                 limit);
+        return ctl_reply(c, STATUS_LIMIT, msg), -ERANGE;
 }
 
 /* A classic key: at most one; --replace swaps it in one transaction, so the
@@ -219,7 +224,6 @@ int cmd_create(struct ctl_ctx *c)
         struct key_record *k = &c->key, old;
         int64_t now = now_seconds();
         char key[KEY_LEN + 1];
-        uint64_t limit = 0;
         bool replacing;
         int r;
 
@@ -227,8 +231,9 @@ int cmd_create(struct ctl_ctx *c)
                 return ctl_reply(c, STATUS_INVALID, "--replace goes with --classic");
         *k = (struct key_record){ .state = "active", .created_at = now };
         snprintf(k->created_by, sizeof(k->created_by), "%s", c->caller[0] ? c->caller : "?");
-        if (read_owner(c, k, &limit) < 0 || read_attributes(c, k) < 0 || resolve_expiry(c, now, &k->expires_at) < 0 ||
-            classic_conflict(c, &old, &replacing) < 0 || check_limit(c, k, limit, replacing) < 0)
+        if (read_owner(c, k) < 0 || read_attributes(c, k) < 0 || resolve_expiry(c, now, &k->expires_at) < 0 ||
+            classic_conflict(c, &old, &replacing) < 0 ||
+            ctl_check_limit(c, k, replacing && !key_is_expired(&old, now), now) < 0)
                 return 0; /* answered */
         /* store_new_key answers its own failure; what remains to report is a
          * reply that could not be sent. */
@@ -250,8 +255,10 @@ static int list_filter(struct ctl_ctx *c, struct key_filter *f, char *user, char
         ctl_get_str(c->m, TAG_FILTER_USER, user, PROTO_USER_MAX + 1);
         ctl_get_str(c->m, TAG_SERVICE_ID, sid, PROTO_SID_NAME_MAX + 1);
         *f = (struct key_filter)KEY_FILTER_ANY;
+        /* Longer than the clock has run: no key qualifies (0 would mean no
+         * filter; -1 is before every creation). */
         if (wire_get_u64(c->m, TAG_INACTIVE, &inactive) == 0)
-                f->unused_since = now_seconds() - (int64_t)inactive;
+                f->unused_since = time_sub_sat(now_seconds(), inactive) ?: -1;
         if (sid[0])
                 f->owner_type = "service", f->owner_name = sid;
         else if (user[0])
@@ -375,16 +382,27 @@ int cmd_unlock(struct ctl_ctx *c)
 }
 
 /* A locked key is not deleted, except by its owner when an admin locked
- * it: the owner cannot unlock it, and may always give up their own key. */
+ * it: the owner cannot unlock it, and may always give up their own key.
+ * Deleting a successor still waiting for its first use ends the keys it
+ * was to retire, at once: an old key never outlives its rotation. (To keep
+ * the old key while replacing a lost successor, rotate the successor
+ * instead.) */
 int cmd_delete(struct ctl_ctx *c)
 {
         bool owner_over_admin_lock = c->key.locked && !ctl_may_undo(c, c->key.locked_by);
+        char why[96];
+        int n = 0;
 
         if (!owner_over_admin_lock && refuse_locked(c) < 0)
                 return 0;
+        snprintf(why, sizeof(why), "successor %s deleted before its first use", c->key.id);
+        if (c->key.retires[0] && (n = rotation_bound_chain(c->d, c->key.retires, now_seconds(), true, why)) < 0)
+                return ctl_reply(c, STATUS_INTERNAL, "could not retire the key's predecessor; nothing deleted");
         if (store_key_delete(c->d->store, c->key.id) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error");
         if (owner_over_admin_lock)
                 snprintf(c->detail, sizeof(c->detail), "deleted by its owner while locked by an admin");
+        else if (n > 0)
+                snprintf(c->detail, sizeof(c->detail), "its predecessor %s was retired with it", c->key.retires);
         return ctl_reply(c, STATUS_OK, NULL);
 }

@@ -1,13 +1,16 @@
 /* control_rotate.c - rotate: a new key with the same attributes and
  * restrictions; the old one keeps working for --grace (default: not at all —
  * a leaked key must die at once) or, with --until-first-use, until the new
- * key first authenticates (auth.c retires it then). */
+ * key first authenticates (auth.c retires it then), at most
+ * rotation_overlap_max() either way. Rotating a successor that is still
+ * waiting for its first use settles its predecessors too (rotation.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "control.h"
+#include "duration.h"
 #include "log.h"
 
 /* The successor: same owner, kind, name, restrictions; same lifetime as the
@@ -27,27 +30,43 @@ static void successor_of(const struct ctl_ctx *c, const struct key_record *old, 
         k->disabled_by[0] = k->locked_by[0] = '\0';
         snprintf(k->state, sizeof(k->state), "active");
         if (old->expires_at)
-                k->expires_at = now + (old->expires_at - old->created_at);
-        if (c->d->max_lifetime_sec && (!k->expires_at || k->expires_at > now + (int64_t)c->d->max_lifetime_sec))
-                k->expires_at = now + (int64_t)c->d->max_lifetime_sec;
+                k->expires_at = time_add_sat(now, time_span_sat(old->created_at, old->expires_at));
+        if (c->d->max_lifetime_sec)
+                k->expires_at = expiry_min(k->expires_at, time_add_sat(now, c->d->max_lifetime_sec));
 }
 
-/* The old key ends after the grace period, or at the successor's first use. */
-static void retire_old(struct ctl_ctx *c, struct key_record *old, const struct key_record *k, int64_t now)
+/* How long the old key works on, checked: -1 when refused (answered). */
+static int read_overlap(struct ctl_ctx *c, uint64_t *ret)
 {
-        uint64_t grace = 0;
+        uint64_t grace = 0, max = rotation_overlap_max(c->d);
+        bool has_grace = wire_get_u64(c->m, TAG_GRACE, &grace) == 0;
+        char msg[200];
 
-        (void)wire_get_u64(c->m, TAG_GRACE, &grace);
+        if ((c->flags & CTL_FLAG_UNTIL_FIRST_USE) && has_grace)
+                return ctl_reply(c, STATUS_INVALID, "--grace and --until-first-use exclude each other"), -1;
+        if (grace > max) {
+                snprintf(msg, sizeof(msg), "--grace is longer than %" PRIu64 " s, the longest an old key may "
+                         "work on after its rotation; choose a shorter one", max);
+                return ctl_reply(c, STATUS_LIMIT, msg), -1;
+        }
+        *ret = (c->flags & CTL_FLAG_UNTIL_FIRST_USE) ? max : grace;
+        return 0;
+}
+
+/* The old key ends after the grace period, or at the successor's first use
+ * but at the latest after the longest overlap. */
+static void retire_old(struct ctl_ctx *c, struct key_record *old, const struct key_record *k, int64_t end)
+{
         snprintf(old->rotated_to, sizeof(old->rotated_to), "%s", k->id);
+        old->expires_at = expiry_min(old->expires_at, end);
         if (c->flags & CTL_FLAG_UNTIL_FIRST_USE) {
-                snprintf(c->detail, sizeof(c->detail), "rotated to %s; the old key works until its first use",
-                         k->id);
+                snprintf(c->detail, sizeof(c->detail), "rotated to %s; the old key works until its first use, "
+                         "at the latest until %" PRId64, k->id, old->expires_at);
                 return;
         }
-        if (!old->expires_at || old->expires_at > now + (int64_t)grace)
-                old->expires_at = now + (int64_t)grace;
-        snprintf(c->detail, sizeof(c->detail), "rotated to %s; the old key works for %" PRIu64 " s more", k->id,
-                 grace);
+        old->retires[0] = '\0'; /* its end is decided: no first use changes it */
+        snprintf(c->detail, sizeof(c->detail), "rotated to %s; the old key works until %" PRId64, k->id,
+                 old->expires_at);
 }
 
 /* In one transaction: the old key marked (which also frees the classic
@@ -70,8 +89,10 @@ static int store_rotation(struct ctl_ctx *c, struct key_record *old, struct key_
 int cmd_rotate(struct ctl_ctx *c)
 {
         struct key_record old = c->key, k;
-        int64_t now = now_seconds();
-        char key[KEY_LEN + 1];
+        bool until_first_use = c->flags & CTL_FLAG_UNTIL_FIRST_USE;
+        char key[KEY_LEN + 1], chain[KEY_ID_LEN + 1], why[96];
+        int64_t now = now_seconds(), end;
+        uint64_t overlap;
         int r;
 
         if (old.locked && !ctl_may_undo(c, old.locked_by))
@@ -85,18 +106,28 @@ int cmd_rotate(struct ctl_ctx *c)
         if (old.rotated_to[0])
                 return ctl_replyf(c, STATUS_EXISTS, "key %s was already rotated to %s; rotate that one", old.id,
                                   old.rotated_to);
-        if ((c->flags & CTL_FLAG_UNTIL_FIRST_USE) && wire_get_u64(c->m, TAG_GRACE, &(uint64_t){ 0 }) == 0)
-                return ctl_reply(c, STATUS_INVALID, "--grace and --until-first-use exclude each other");
+        if (read_overlap(c, &overlap) < 0)
+                return 0;
+        end = time_add_sat(now, overlap);
+        /* The successor is one more working key unless the old one ends now. */
+        if (ctl_check_limit(c, &old, overlap == 0 && !key_is_expired(&old, now), now) < 0)
+                return 0;
+        snprintf(chain, sizeof(chain), "%s", old.retires); /* predecessors still waiting on old */
         successor_of(c, &old, &k, now);
-        if (c->flags & CTL_FLAG_UNTIL_FIRST_USE)
+        if (until_first_use)
                 snprintf(k.retires, sizeof(k.retires), "%s", old.id);
         ctl_mint_credentials(c, &k, key);
-        retire_old(c, &old, &k, now);
+        retire_old(c, &old, &k, end);
         r = store_rotation(c, &old, &k);
         if (r < 0) {
                 sodium_memzero(key, sizeof(key));
                 return ctl_reply(c, STATUS_INTERNAL, "could not store the rotation; nothing changed");
         }
+        /* The keys old was to retire end no later than old itself; after a
+         * rotation with a grace period their end is decided. */
+        snprintf(why, sizeof(why), "successor %s rotated to %s", old.id, k.id);
+        if (chain[0] && rotation_bound_chain(c->d, chain, old.expires_at, !until_first_use, why) < 0)
+                log_error("could not bound the predecessors of rotated key %s", old.id);
         r = ctl_reply_new_key(c, &k, key);
         sodium_memzero(key, sizeof(key));
         return r;

@@ -144,6 +144,18 @@ void abuse_charge(struct daemon *d, const struct peer *p, const char *rhost, con
 const char *leak_apply(struct daemon *d, const struct key_record *k, const char *how, const struct peer *p,
                        const char *caller);
 
+/* rotation.c: the chain of keys a rotation left working. */
+/* The longest an old key works on after its rotation: --grace beyond it is
+ * refused, and a predecessor waiting for its successor's first use ends
+ * then anyway (or at the daemon's maximum lifetime, when shorter). */
+#define ROTATION_OVERLAP_MAX_SEC (90ULL * 86400)
+uint64_t rotation_overlap_max(const struct daemon *d);
+/* Makes the key `first` and every predecessor it names (following
+ * `retires`) expire at `at` at the latest, auditing each with why; with
+ * settle, also drops the links (their end is decided). Returns how many
+ * keys changed, or -errno. */
+int rotation_bound_chain(struct daemon *d, const char *first, int64_t at, bool settle, const char *why);
+
 /* keyview.c: shared views of a key. */
 int64_t now_seconds(void);
 bool key_is_expired(const struct key_record *k, int64_t now);

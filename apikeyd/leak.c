@@ -14,8 +14,13 @@ static const char *apply(struct daemon *d, const struct key_record *k)
 
         if (strcmp(action, "none") == 0)
                 return "none";
-        if (strcmp(action, "delete") == 0 && !k->locked)
+        if (strcmp(action, "delete") == 0 && !k->locked) {
+                /* A pending successor takes its predecessors with it (rotation.c). */
+                if (k->retires[0] &&
+                    rotation_bound_chain(d, k->retires, now_seconds(), true, "successor deleted as leaked") < 0)
+                        return "failed";
                 return store_key_delete(d->store, k->id) == 0 ? "deleted" : "failed";
+        }
         /* Already disabled by an admin or a leak: nothing to do, and not
          * counted as disabled. Disabled by its owner: now by the leak, which
          * the owner cannot undo. */

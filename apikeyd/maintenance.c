@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "duration.h"
 #include "log.h"
 
 static int purge_one(const struct key_record *k, void *userdata)
@@ -28,7 +29,7 @@ static void purge_expired(struct daemon *d, int64_t now)
 {
         struct key_filter f = KEY_FILTER_ANY;
 
-        f.expired_before = now - (int64_t)d->purge_after_sec;
+        f.expired_before = time_sub_sat(now, d->purge_after_sec);
         if (f.expired_before <= 0)
                 return;
         /* Deleting while listing is safe in SQLite, but keep it simple: the
@@ -44,7 +45,7 @@ static void prune_audit(struct daemon *d, int64_t now)
         uint8_t unused[AUDIT_HASH_LEN];
 
         if (daemon_flush(d) < 0 ||
-            store_audit_prune(d->store, now - (int64_t)d->audit_retention_sec, &deleted) < 0 || deleted == 0)
+            store_audit_prune(d->store, time_sub_sat(now, d->audit_retention_sec), &deleted) < 0 || deleted == 0)
                 return;
         if (store_audit_first(d->store, &first_seq, unused) < 0)
                 return;

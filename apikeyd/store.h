@@ -56,6 +56,7 @@ struct key_filter {
         const char *kind;
         int64_t unused_since;   /* keys not used (nor created) since this time */
         int64_t expired_before; /* keys that expired before this time */
+        int64_t live_at;        /* keys not expired at this time (they count against the limits) */
 };
 #define KEY_FILTER_ANY { .owner_uid = -1 }
 

@@ -18,7 +18,7 @@
  * parameters keep their numbers (bind_filter). */
 static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
 {
-        const char *conds[6];
+        const char *conds[7];
         size_t n = 0, used = 0;
 
         if (f->owner_type)
@@ -33,6 +33,8 @@ static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
                 conds[n++] = "max(last_used_at, created_at) < ?5";
         if (f->expired_before)
                 conds[n++] = "expires_at > 0 AND expires_at < ?6";
+        if (f->live_at)
+                conds[n++] = "(expires_at = 0 OR expires_at > ?7)";
         buf[0] = '\0';
         for (size_t i = 0; i < n && used < bufsz; i++)
                 used += (size_t)snprintf(buf + used, bufsz - used, "%s%s", i ? " AND " : " WHERE ", conds[i]);
@@ -174,6 +176,7 @@ static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
         store_bind_text_or_null(st, 4, f->kind);
         sqlite3_bind_int64(st, 5, f->unused_since);
         sqlite3_bind_int64(st, 6, f->expired_before);
+        sqlite3_bind_int64(st, 7, f->live_at);
 }
 
 struct key_visit {

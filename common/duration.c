@@ -103,8 +103,53 @@ int when_parse(const char *s, int64_t now, int direction, int64_t *ret)
         if (!s || !*s)
                 return -EINVAL;
         if (duration_parse(s, &d) == 0) {
-                *ret = now + direction * (int64_t)d;
+                *ret = direction < 0 ? time_sub_sat(now, d) : time_add_sat(now, d);
                 return 0;
         }
         return parse_iso(s, ret);
+}
+
+int64_t time_add_sat(int64_t t, uint64_t seconds)
+{
+        int64_t r;
+
+        if (seconds > (uint64_t)INT64_MAX || __builtin_add_overflow(t, (int64_t)seconds, &r))
+                return INT64_MAX;
+        return r;
+}
+
+int64_t time_sub_sat(int64_t t, uint64_t seconds)
+{
+        int64_t r;
+
+        if (seconds > (uint64_t)INT64_MAX || __builtin_sub_overflow(t, (int64_t)seconds, &r))
+                return INT64_MIN;
+        return r;
+}
+
+uint64_t time_span_sat(int64_t a, int64_t b)
+{
+        int64_t r;
+
+        if (b <= a)
+                return 0;
+        if (__builtin_sub_overflow(b, a, &r))
+                return (uint64_t)INT64_MAX;
+        return (uint64_t)r;
+}
+
+uint64_t count_add_sat(uint64_t a, uint64_t b)
+{
+        uint64_t r;
+
+        return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+int64_t expiry_min(int64_t a, int64_t b)
+{
+        if (a == 0)
+                return b;
+        if (b == 0)
+                return a;
+        return a < b ? a : b;
 }

@@ -168,8 +168,26 @@ static void test_lists(void)
         CHECK(!service_list_contains("sshd", NULL), "a missing service is not in any list");
 }
 
+/* Time arithmetic saturates instead of wrapping (issue 9, item 8). */
+static void test_saturating(void)
+{
+        CHECK(time_add_sat(1000, 20) == 1020 && time_sub_sat(1000, 20) == 980, "small sums are exact");
+        CHECK(time_add_sat(1796000000, UINT64_C(9223372036854774808)) == INT64_MAX,
+              "now + 2^63-1000 s saturates at INT64_MAX, never negative");
+        CHECK(time_add_sat(0, UINT64_MAX) == INT64_MAX && time_add_sat(INT64_MAX, 1) == INT64_MAX,
+              "… as do 2^64-1 and INT64_MAX + 1");
+        CHECK(time_sub_sat(1796000000, UINT64_C(9223372036854775808)) == INT64_MIN &&
+              time_sub_sat(INT64_MIN, 1) == INT64_MIN, "differences saturate at INT64_MIN");
+        CHECK(time_span_sat(10, 5) == 0 && time_span_sat(5, 10) == 5, "a span is never negative");
+        CHECK(time_span_sat(INT64_MIN, INT64_MAX) == (uint64_t)INT64_MAX, "… and saturates");
+        CHECK(count_add_sat(UINT64_MAX, 1) == UINT64_MAX && count_add_sat(2, 3) == 5, "counts saturate");
+        CHECK(expiry_min(0, 5) == 5 && expiry_min(5, 0) == 5 && expiry_min(3, 5) == 3 && expiry_min(0, 0) == 0,
+              "the earlier expiry, 0 being never");
+}
+
 int main(void)
 {
+        test_saturating();
         test_durations();
         test_when_durations();
         test_when_iso();
