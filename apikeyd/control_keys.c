@@ -355,10 +355,22 @@ int cmd_disable(struct ctl_ctx *c)
         return save(c);
 }
 
+/* The key logs in as uid 0: root's own key, or a service ID mapped to it. */
+static bool logs_in_as_root(const struct ctl_ctx *c)
+{
+        if (strcmp(c->key.owner_type, "user") == 0)
+                return c->key.owner_uid == 0;
+        return c->sid.unix_user[0] && c->sid.unix_uid == 0;
+}
+
 int cmd_enable(struct ctl_ctx *c)
 {
         if (strcmp(c->key.state, "active") != 0 && !ctl_may_undo(c, c->key.disabled_by))
                 return ctl_reply(c, STATUS_PERMISSION, ctl_undo_denied(c, "disable", c->key.disabled_by));
+        /* An admin who saw a leaked root key must not bring it back to life:
+         * uid 0 is root's to grant. */
+        if (strcmp(c->key.state, "active") != 0 && logs_in_as_root(c) && !ctl_is_root(c))
+                return ctl_reply(c, STATUS_PERMISSION, "the key logs in as root (uid 0): only root may enable it");
         snprintf(c->key.state, sizeof(c->key.state), "active");
         c->key.disabled_by[0] = '\0';
         return save(c);

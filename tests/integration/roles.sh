@@ -124,3 +124,26 @@ done
 msg=$(ctl_as "$bob" delete "$(key_id "$botkey")" 2>&1)
 check "bob's delete of a service ID's key: only admins manage a service ID's keys" \
         grep -q "admin group may manage a service ID's keys" <<<"$msg"
+
+# uid 0 only by root: an admin who saw a leaked root key cannot enable it.
+rk=$(ctl_as root create --name root-own)
+pam_result apikey "$rk" whatever >/dev/null    # typed as a user name: leaked, disabled
+expect_eq "root's leaked key is disabled" "$(ctl_as root show "$(key_id "$rk")" --json | jq -r .state)" disabled
+expect "$admin" 3 enable "$(key_id "$rk")"
+check "the refusal says only root enables a key that logs in as root" grep -q "only root may enable it" \
+        <<<"$(ctl_as "$admin" enable "$(key_id "$rk")" 2>&1)"
+expect_eq "… and the leaked key still fails as root" "$(pam_result apikey root "$rk")" PAM_AUTH_ERR
+expect root 0 disable "$(key_id "$rk")"
+expect "$admin" 3 enable "$(key_id "$rk")"
+expect root 0 enable "$(key_id "$rk")"
+expect_eq "root enables its own key" "$(pam_result apikey root "$rk")" PAM_SUCCESS
+# The same for a service ID root mapped to root.
+expect root 0 service-id create "uid0$SUFFIX" --unix-user root
+sk=$(ctl_as root create --service-id "uid0$SUFFIX")
+expect "$admin" 0 disable "$(key_id "$sk")"
+expect "$admin" 3 enable "$(key_id "$sk")"
+expect_eq "the admin-disabled uid-0 service key stays off" "$(pam_result apikey root "$sk")" PAM_AUTH_ERR
+expect root 0 enable "$(key_id "$sk")"
+expect_eq "root enables it" "$(pam_result apikey root "$sk")" PAM_SUCCESS
+expect root 0 service-id delete "uid0$SUFFIX" --force
+expect root 0 delete "$(key_id "$rk")"
