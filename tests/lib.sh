@@ -42,8 +42,16 @@ cleanup() {
                 not_ok "a sanitizer reported an error:"
                 grep -hE -A20 "Sanitizer|runtime error" "$T"/*.log | head -60
         fi
+        # Every process of a throwaway account ends before the account goes
+        # (a login may leave some behind); one that survives, or a userdel
+        # that fails, fails the test.
         if [ -f "$T/users" ]; then
-                while read -r u; do userdel -f "$u" >/dev/null 2>&1; done <"$T/users"
+                local users left
+                mapfile -t users <"$T/users"
+                if ! left=$("$ROOT/scripts/remove-account" "${users[@]}" 2>&1); then
+                        not_ok "a throwaway account or one of its processes outlived the test:"
+                        sed 's/^/#   /' <<<"$left"
+                fi
         fi
         for g in "${GROUPS_MADE[@]}"; do groupdel "$g" >/dev/null 2>&1; done
         rm -rf "$T"

@@ -111,6 +111,17 @@ check "sshd logged the keyboard-interactive/pam logins" grep -q "Accepted keyboa
         "$S/sshd.log"
 check "no key appears in sshd's log" bash -c '! grep -qF -e "$1" -e "$2" "$3"' _ "$key" "$bobkey" "$S/sshd.log"
 
+# A login can leave processes behind (a dbus-daemon --session did, issue
+# 15); the account's removal ends them first, and nothing of it is left.
+dave=$(add_user dave /bin/sh)
+daveuid=$(id -u "$dave")
+davekey=$(ctl_as "$dave" create)
+login "$dave" "$davekey" 'setsid sleep 600 </dev/null >/dev/null 2>&1 &' >/dev/null
+check "a process of dave's outlives his ssh session" pgrep -u "$dave" -x sleep
+check "scripts/remove-account ends it and removes dave" scripts/remove-account "$dave"
+check "no process of uid $daveuid is left" bash -c '! pgrep -u "$1" && ! pgrep -U "$1"' _ "$daveuid"
+check "dave is gone" bash -c '! getent passwd "$1"' _ "$dave"
+
 # Locking someone out (README "Locking someone out"): usermod -L locks only
 # the password, so the key still logs in, as an ssh key would; an expired
 # account (usermod -e 1) is refused by common-account's pam_unix.
