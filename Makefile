@@ -87,7 +87,8 @@ prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
-              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/bench/apikey-bench
+              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/bench/apikey-bench \
+              $(BUILD)/tests/journal_sink
 
 .PHONY: all tests check check-now demo demo-now demo-ssh demo-ssh-now install uninstall clean deps fuzz
 all: $(PROGRAMS)
@@ -143,6 +144,12 @@ $(BUILD)/tests/pam_driver: $(call prog_obj,tests/pam_driver.c)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(PAM_LIBS)
 
 $(BUILD)/tests/keytool: $(call prog_obj,tests/keytool.c) $(call prog_obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+# journald's stand-in in tests/integration/journal.sh.
+$(BUILD)/tests/journal_sink: $(call prog_obj,tests/journal_sink.c)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)

@@ -1,8 +1,7 @@
 /* json.c - keys, results and the daemon's status as JSON. A key is an
  * object with every field, null when the daemon did not send it;
  * last_used_at, expires_at and max_uses are null when 0 (never, never,
- * unlimited); services and sources are comma-separated strings as given
- * to create, "" for any. */
+ * unlimited); services and sources are arrays, [] for any. */
 #include <string.h>
 
 #include "out.h"
@@ -16,9 +15,9 @@ static void key_restrictions(const struct key_info *k)
         json_member("locked");
         json_bool(&k->locked);
         json_member("services");
-        json_str(k->services);
+        json_csv_array(k->services);
         json_member("sources");
-        json_str(k->sources);
+        json_csv_array(k->sources);
         json_member("max_uses");
         max_uses.set = max_uses.set && max_uses.v != 0;
         json_u64(&max_uses);
@@ -160,7 +159,7 @@ void json_status(const struct ctl_reply *r, const struct rec_list *blocked)
         json_member("keys");
         json_u64(&r->key_count);
         json_member("caller");
-        json_str(r->has_caller ? r->caller : NULL);
+        json_str(r->has_caller && strcmp(r->caller, "?") != 0 ? r->caller : NULL); /* "?": the uid has no name */
         json_member("admin");
         json_bool(&r->is_admin);
         json_member("max_key_lifetime");

@@ -1,4 +1,4 @@
-/* jsonw.c - JSON values on stdout. Absent values are null; timestamps are
+/* jsonw.c - JSON values on stdout. Absent values (and "") are null; timestamps are
  * ISO-8601 UTC strings; numbers are numbers. Strings escape '"', '\\',
  * controls (C0, DEL, C1) and bidi controls and marks as \uXXXX; other valid UTF-8
  * passes through and an invalid byte becomes U+FFFD, so the output is always
@@ -34,10 +34,32 @@ static void json_bytes(const unsigned char *p, size_t len)
 
 void json_str(const char *s)
 {
-        if (s)
+        if (s && *s) /* "" is no value, as the daemon sends it: null */
                 json_bytes((const unsigned char *)s, strlen(s));
         else
                 fputs("null", stdout);
+}
+
+void json_csv_array(const char *s)
+{
+        const char *p = s;
+
+        if (!s) {
+                fputs("null", stdout);
+                return;
+        }
+        fputc('[', stdout);
+        while (*p) {
+                size_t n = strcspn(p, ",");
+
+                if (p != s)
+                        fputs(", ", stdout);
+                json_bytes((const unsigned char *)p, n);
+                p += n;
+                if (*p == ',')
+                        p++;
+        }
+        fputc(']', stdout);
 }
 
 void json_u64(const struct opt_u64 *n)

@@ -31,7 +31,8 @@ typedef void table_fill_fn(const void *rec, struct table_row *row);
 void table_print(const char *const *headers, size_t ncol, const struct rec_list *l, table_fill_fn *fill);
 
 /* jsonw.c: JSON values on stdout. */
-void json_str(const char *s); /* NULL: null */
+void json_str(const char *s); /* NULL or "": null */
+void json_csv_array(const char *s); /* "a,b" as ["a", "b"]; "": []; NULL: null */
 void json_u64(const struct opt_u64 *n);
 void json_time(const struct opt_u64 *t, bool zero_is_null);
 void json_bool(const struct opt_u64 *b);

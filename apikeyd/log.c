@@ -64,6 +64,30 @@ void log_msg(int priority, const char *fmt, ...)
         va_end(ap);
 }
 
+/* One MESSAGE_ID per kind of audit record, as systemd's catalog entries
+ * have: `journalctl MESSAGE_ID=...` finds every record of a kind. Fixed
+ * forever (generated with systemd-id128 new); apikeyd(8) lists them. */
+static const struct {
+        const char *event;
+        const char *id;
+} message_ids[] = {
+        { "auth", "708a742a6d194d5e94e411175c63d0e4" },
+        { "control", "bf05b92463024f86b6e8027ba16a400e" },
+        { "leak", "5063bdc70f524239a62199ce382aaee5" },
+        { "purge", "3b73a1be332346deac47b0c8ea332ef3" },
+        { "prune", "eb8679b91d0a488fae3162f984988bae" },
+        { "ratelimit", "dff30e578df849c5bd80a0359dee1d35" },
+};
+#define MESSAGE_ID_OTHER "f58600de6605408491378aaf9dea6b8e" /* an event added without its own */
+
+static const char *message_id(const char *event)
+{
+        for (size_t i = 0; i < sizeof(message_ids) / sizeof(message_ids[0]); i++)
+                if (strcmp(message_ids[i].event, event) == 0)
+                        return message_ids[i].id;
+        return MESSAGE_ID_OTHER;
+}
+
 void log_audit(const struct audit_record *r)
 {
         int priority = strcmp(r->result, "ok") == 0 ? LOG_INFO : LOG_NOTICE;
@@ -80,7 +104,8 @@ void log_audit(const struct audit_record *r)
         sd_journal_send("MESSAGE=%s %s%s%s: %s (key %s, identity %s, service %s, from %s)%s%s", r->event,
                         r->action, r->action[0] ? " by " : "", r->action[0] ? or_dash(r->caller) : "", r->result,
                         or_dash(r->key_id), or_dash(r->identity), or_dash(r->service), or_dash(r->rhost),
-                        r->detail[0] ? ": " : "", r->detail, "PRIORITY=%i", priority, "APIKEY_EVENT=%s", r->event,
+                        r->detail[0] ? ": " : "", r->detail, "MESSAGE_ID=%s", message_id(r->event), "PRIORITY=%i",
+                        priority, "SYSLOG_IDENTIFIER=apikeyd", "APIKEY_EVENT=%s", r->event,
                         "APIKEY_RESULT=%s", r->result, "APIKEY_ID=%s", or_dash(r->key_id), "APIKEY_IDENTITY=%s",
                         or_dash(r->identity), "PAM_USER=%s", or_dash(r->user), "PAM_SERVICE=%s", or_dash(r->service),
                         "PAM_RHOST=%s", or_dash(r->rhost), "PAM_TTY=%s", or_dash(r->tty), "PEER_UID=%u",

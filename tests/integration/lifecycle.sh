@@ -40,7 +40,7 @@ check "rotate prints a new key" test -n "$new" -a "$new" != "$old"
 expect_eq "the new key works" "$(pam_result apikey "$alice" "$new")" PAM_SUCCESS
 expect_eq "the old key fails at once (default: no grace)" "$(pam_result apikey "$alice" "$old")" PAM_AUTH_ERR
 check "the new key keeps name and restrictions" jq -e \
-        '.name == "rot" and .services == "apikey" and .max_uses == 50' <<<"$(show "$(key_id "$new")")"
+        '.name == "rot" and .services == ["apikey"] and .max_uses == 50' <<<"$(show "$(key_id "$new")")"
 
 # Rotation with a grace period.
 old=$(create_key "$alice")

@@ -66,7 +66,7 @@ expect "$admin" 0 lock "$id2"
 expect "$alice" 6 disable "$id2"
 expect "$alice" 0 delete "$id2"
 check "the deletion is audited as the owner's over an admin's lock" jq -e \
-        'any(.[]; .action == "delete" and .result == "ok" and (.detail | contains("locked by an admin")))' \
+        'any(.[]; .action == "delete" and .result == "ok" and (.detail // "" | contains("locked by an admin")))' \
         <<<"$(ctl_as root audit --key "$id2" --json)"
 key3=$(create_key "$alice" --name disabled-by-admin)
 expect "$admin" 0 disable "$(key_id "$key3")"

@@ -98,7 +98,7 @@ useradd -M -N -s /usr/sbin/nologin "late$SUFFIX" && echo "late$SUFFIX" >>"$T/use
 expect_eq "after useradd late$SUFFIX: the key no longer logs in" \
         "$(pam_result apikey "late$SUFFIX" "$latekey")" PAM_AUTH_ERR
 check "… audited as name_is_account" audit_has "$(key_id "$latekey")" name_is_account
-check "… with the reason in the detail" jq -e 'any(.[]; .result == "name_is_account" and (.detail | contains("local account")))' \
+check "… with the reason in the detail" jq -e 'any(.[]; .result == "name_is_account" and (.detail // "" | contains("local account")))' \
         <<<"$(ctl_as root audit --key "$(key_id "$latekey")" --json)"
 check "the daemon log names the verdict" grep -q 'result=name_is_account' "$T/daemon.log"
 expect "$admin" 3 service-id update "late$SUFFIX" --unix-user "late$SUFFIX"
