@@ -90,7 +90,7 @@ TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/te
               $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/bench/apikey-bench \
               $(BUILD)/tests/journal_sink
 
-.PHONY: all tests check check-now demo demo-now demo-ssh demo-ssh-now install uninstall clean deps fuzz
+.PHONY: all tests check check-now check-package demo demo-now demo-ssh demo-ssh-now install uninstall clean deps fuzz
 all: $(PROGRAMS)
 
 $(BUILD)/mod/%.o: %.c $(HEADERS)
@@ -183,6 +183,13 @@ check: $(DEPS_STAMP)
 check-now: $(PROGRAMS) $(TEST_PROGS)
 	+$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 tests
 	BUILD=$(BUILD) SAN_BUILD=$(BUILD)/asan tests/run
+
+# The Debian packages (debian/, README "Install"): built twice as a non-root
+# user without network (byte-identical), lintian, blhc; then installed,
+# upgraded, removed and purged on a throwaway overlay of this machine, with
+# the autopkgtest (debian/tests/login) run on the installed packages.
+check-package: $(DEPS_STAMP) $(BUILD)/tests/pam_driver
+	BUILD=$(BUILD) TESTS="bash tests/package/build.sh;bash tests/package/install.sh" tests/run
 
 # libFuzzer harnesses (tests/fuzz/, built with clang into $(BUILD)/fuzz): each
 # runs FUZZ_SECONDS; a crash fails and is saved in tests/fuzz/crashes/.

@@ -122,9 +122,9 @@ pam-auth-update --package --disable apikey >>"$T/pau.log" 2>&1
 if same_as_snapshot; then ok "pam-auth-update --disable apikey gives back the original files byte for byte"
 else not_ok "/etc/pam.d differs after --disable:"; head -20 "$T/pam.diff"; fi
 
-# 2. With libpam-sss's profile: installed, or its .deb in apt's cache
-# (.ci/run downloads it: installing it would change the host's PAM stack).
-sss_deb=$(ls /var/cache/apt/archives/libpam-sss_*.deb 2>/dev/null | tail -1)
+# 2. With libpam-sss's profile: installed, or its .deb downloaded by make deps
+# into build/deps (installing it would change the host's PAM stack).
+sss_deb=$(ls "${DEPS_DIR:-build/deps}"/libpam-sss_*.deb /var/cache/apt/archives/libpam-sss_*.deb 2>/dev/null | tail -1)
 if [ -f /usr/share/pam-configs/sss ] && ls /lib/*/security/pam_sss.so >/dev/null 2>&1; then
         sss=installed
 elif [ -n "$sss_deb" ]; then
@@ -137,7 +137,7 @@ elif [ -n "$sss_deb" ]; then
         sss=$(basename "$sss_deb")
 fi
 if [ -z "${sss:-}" ]; then
-        skip "with the sss profile" "no libpam-sss (installed or in /var/cache/apt/archives; .ci/run downloads it)"
+        skip "with the sss profile" "no libpam-sss, installed or downloaded (make deps downloads it)"
         exit 0
 fi
 pam-auth-update --package --enable sss >>"$T/pau.log" 2>&1

@@ -16,6 +16,11 @@ for f in "$pamdir/pam_apikey.so" /usr/sbin/apikeyd /usr/bin/apikeyctl "$unitdir/
         /usr/share/man/man8/pam_apikey.8 /usr/share/man/man8/apikeyd.8 /usr/share/man/man1/apikeyctl.1; do
         check "installed $f" test -f "$D$f"
 done
+check "the service's [Install] enables its sockets (Also=)" \
+        grep -qx 'Also=apikeyd.socket apikeyd-control.socket' "$D$unitdir/apikeyd.service"
+for u in apikeyd.service apikeyd.socket apikeyd-control.socket; do
+        check "$u has Documentation= (man pages)" grep -q '^Documentation=man:apikeyd(8)' "$D$unitdir/$u"
+done
 check "the unit runs the installed daemon, its options in the config file" \
         grep -qx 'ExecStart=/usr/sbin/apikeyd' "$D$unitdir/apikeyd.service"
 check "installed /etc/apikeyd/apikeyd.conf (mode 0644)" test "$(stat -c %a "$D/etc/apikeyd/apikeyd.conf" 2>&1)" = 644
