@@ -247,6 +247,10 @@ install: $(PROGRAMS)
 	install -m 0644 $(BUILD)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
 	install -m 0755 $(BUILD)/apikeyd $(DESTDIR)$(SBINDIR)/apikeyd
 	install -m 0755 $(BUILD)/apikeyctl $(DESTDIR)$(BINDIR)/apikeyctl
+	# userdel's hook (USERDEL_CMD in /etc/login.defs; README, apikeyd(8)).
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' scripts/apikey-userdel.in \
+		> $(DESTDIR)$(SBINDIR)/apikey-userdel
+	chmod 0755 $(DESTDIR)$(SBINDIR)/apikey-userdel
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/apikeyd.service.in > $(DESTDIR)$(UNITDIR)/apikeyd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/apikeyd.service
 	install -m 0644 systemd/apikeyd.socket systemd/apikeyd-control.socket $(DESTDIR)$(UNITDIR)/
@@ -262,6 +266,7 @@ install: $(PROGRAMS)
 uninstall:
 	-[ -z '$(DESTDIR)' ] && [ -d /run/systemd/system ] && systemctl disable --now apikeyd.socket apikeyd-control.socket apikeyd.service
 	rm -f $(DESTDIR)$(PAMDIR)/pam_apikey.so $(DESTDIR)$(SBINDIR)/apikeyd $(DESTDIR)$(BINDIR)/apikeyctl \
+	      $(DESTDIR)$(SBINDIR)/apikey-userdel \
 	      $(DESTDIR)$(UNITDIR)/apikeyd.service $(DESTDIR)$(UNITDIR)/apikeyd.socket \
 	      $(DESTDIR)$(UNITDIR)/apikeyd-control.socket $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf \
 	      $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf $(DESTDIR)$(MANDIR)/man1/apikeyctl.1 \

@@ -130,6 +130,26 @@ static void print_result(const struct ctl_options *o)
                 output_result(sid ? "service ID " : "", id, result_word(o->command));
 }
 
+/* purge-user: how many keys went. */
+static void print_purged(const struct ctl_options *o, const struct ctl_reply *r)
+{
+        const char *who = o->req.filter_user;
+        unsigned long long n = r->key_count.set ? (unsigned long long)r->key_count.v : 0;
+
+        if (o->json) {
+                fputs("{\"user\": ", stdout);
+                who ? json_str(who) : (void)fputs("null", stdout);
+                printf(", \"removed\": %llu}\n", n);
+                return;
+        }
+        printf("removed %llu key%s of ", n, n == 1 ? "" : "s");
+        if (who)
+                text_put(stdout, who);
+        else
+                fputs("deleted accounts", stdout);
+        putchar('\n');
+}
+
 int answer_print(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
 {
         switch (o->command) {
@@ -156,6 +176,9 @@ int answer_print(const struct ctl_options *o, const struct rec_list *l, const st
                 break;
         case CTL_AUDIT:
                 return print_audit(o, l, r);
+        case CTL_PURGE_USER:
+                print_purged(o, r);
+                break;
         default:
                 print_result(o);
                 break;

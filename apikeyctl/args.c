@@ -217,6 +217,23 @@ static int help_command(const struct args_state *st)
         return EXIT_OK;
 }
 
+/* purge-user NAME, or purge-user --orphaned. */
+static int check_account_argument(struct args_state *st)
+{
+        struct ctl_options *o = st->o;
+        bool orphaned = o->req.flags & CTL_FLAG_ORPHANED;
+
+        if (st->npos > 1 || (st->npos == 1) == orphaned) {
+                ctl_err("%s takes an account name or --orphaned (usage: apikeyctl %s NAME | --orphaned)",
+                        cmd_name(o->command), cmd_name(o->command));
+                return EXIT_USAGE;
+        }
+        if (orphaned)
+                return -1;
+        o->req.filter_user = st->pos[0];
+        return check_text("the account name", st->pos[0], PROTO_USER_MAX, false);
+}
+
 static int check_arguments(struct args_state *st)
 {
         struct ctl_options *o = st->o;
@@ -229,6 +246,8 @@ static int check_arguments(struct args_state *st)
                 o->nfiles = st->npos;
                 return -1;
         }
+        if (kind == ARG_ACCOUNT)
+                return check_account_argument(st);
         if (st->npos < want && kind == ARG_KEY_ID)
                 ctl_err("%s needs a key ID (usage: apikeyctl %s ID; 'apikeyctl list' shows IDs)", name, name);
         else if (st->npos < want)

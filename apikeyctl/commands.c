@@ -35,6 +35,7 @@ static const struct cmd_spec cmd_specs[_CTL_MAX] = {
         [CTL_SID_UNLOCK] = { CMD_SID_PREFIX "unlock", ARG_SID, 0, 0 },
         [CTL_AUDIT] = { "audit", ARG_NONE, OPT(KEY) | OPT(IDENTITY) | OPT(SINCE) | OPT(VERIFY), MSG_AUDIT_RECORD },
         [CTL_LEAK] = { "scan", ARG_FILES, OPT(DISABLE), 0 },
+        [CTL_PURGE_USER] = { "purge-user", ARG_ACCOUNT, OPT(ORPHANED), 0 },
 };
 
 static const struct cmd_spec *spec(enum ctl_command c)

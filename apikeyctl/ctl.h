@@ -87,7 +87,7 @@ void usage_print(FILE *f, enum ctl_command command); /* 0: the global help */
 void usage_print_sid(FILE *f);                       /* apikeyctl service-id --help */
 
 /* commands.c: what each command takes and receives. */
-enum arg_kind { ARG_NONE, ARG_KEY_ID, ARG_SID, ARG_FILES };
+enum arg_kind { ARG_NONE, ARG_KEY_ID, ARG_SID, ARG_FILES, ARG_ACCOUNT /* NAME, unless --orphaned */ };
 #define CMD_SID_PREFIX "service-id "
 const char *cmd_name(enum ctl_command c);           /* "create", "service-id list", "scan" */
 enum ctl_command cmd_lookup(const char *word, bool in_sid_group); /* 0: none */
@@ -101,7 +101,7 @@ enum opt_id {
         OPT_NAME, OPT_DESCRIPTION, OPT_EXPIRES, OPT_SERVICE, OPT_FROM, OPT_MAX_USES, OPT_LEAK_ACTION,
         OPT_CLASSIC, OPT_REPLACE, OPT_SERVICE_ID, OPT_ALL, OPT_USER, OPT_INACTIVE, OPT_GRACE,
         OPT_UNTIL_FIRST_USE, OPT_UNIX_USER, OPT_FORCE, OPT_KEY, OPT_IDENTITY, OPT_SINCE, OPT_VERIFY,
-        OPT_DISABLE, _OPT_MAX
+        OPT_DISABLE, OPT_ORPHANED, _OPT_MAX
 };
 #define OPT(x) (UINT32_C(1) << OPT_##x)
 /* The option whose name is arg or the part of arg before '=': -1 if none. */

@@ -158,6 +158,18 @@ static const char *const command_help[_CTL_MAX] = {
                 "                        \"audit chain ok: N records\" or \"audit chain\n"
                 "                        broken at record N: REASON\" (exit status 1)\n"
                 "\n" WHEN_HELP,
+        [CTL_PURGE_USER] =
+                "Usage: apikeyctl purge-user NAME | --orphaned [--json]\n"
+                "\n"
+                "Removes the keys of an account that no longer exists (admins). A key\n"
+                "whose account apikeyd has seen missing is orphaned: dead for good, also\n"
+                "if an account of the same name and uid is made again; this deletes it.\n"
+                "\n"
+                "  NAME         the keys of the deleted account NAME; for an account that\n"
+                "               still exists only root may (userdel's hook, apikey-userdel)\n"
+                "  --orphaned   look for deleted accounts now, then remove every orphaned key\n"
+                "\n"
+                "Locked keys are removed too. Prints \"removed N keys of NAME\".\n",
         [CTL_LEAK] =
                 "Usage: apikeyctl scan [--disable] [FILE...] [--json]\n"
                 "\n"

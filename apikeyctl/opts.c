@@ -213,6 +213,7 @@ static const struct opt_spec opt_specs[_OPT_MAX] = {
         [OPT_SINCE] = { "--since", false, 0, apply_since },
         [OPT_VERIFY] = { "--verify", false, CTL_FLAG_VERIFY, NULL },
         [OPT_DISABLE] = { "--disable", false, CTL_FLAG_APPLY, NULL },
+        [OPT_ORPHANED] = { "--orphaned", false, CTL_FLAG_ORPHANED, NULL },
 };
 
 int opts_find(const char *arg, uint32_t allowed, const char **ret_value, bool *ret_has_value)

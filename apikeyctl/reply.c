@@ -95,6 +95,8 @@ static const struct status_spec status_specs[_STATUS_MAX] = {
                            "limit reached: delete keys you no longer use ('apikeyctl delete ID') and try again" },
         [STATUS_INTERNAL] = { EXIT_FAILURE_OTHER, "apikeyd failed internally (see: journalctl -u apikeyd)" },
         [STATUS_LOCKED] = { EXIT_CONFLICT, "it is locked: unlock it first" },
+        [STATUS_ORPHANED] = { EXIT_CONFLICT, "the key's account was deleted: the key is dead for good "
+                                             "(an admin removes it with 'apikeyctl purge-user')" },
 };
 
 /* A message that names what the request was about, when there is one. */

@@ -58,8 +58,13 @@ static enum verdict login_name(struct daemon *d, const struct key_record *k, cha
         struct sid_record sid;
         int m;
 
+        if (k->orphaned_at)
+                return VERDICT_ORPHANED; /* its account was seen gone: dead for good */
         if (strcmp(k->owner_type, "user") == 0) {
                 m = account_matches(k->owner_name, k->owner_uid);
+                if (m == 0)
+                        (void)orphan_check_account(d, k->owner_name, k->owner_uid, "the account no longer "
+                                                                                     "exists (seen at a login)");
                 if (m <= 0)
                         return m < 0 ? VERDICT_INTERNAL : VERDICT_ORPHANED;
                 snprintf(buf, bufsz, "%s", k->owner_name);
@@ -150,6 +155,7 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
 {
         struct key_parts parts;
         struct usage_view uses;
+        enum verdict v;
         int r;
 
         if (key_parse(req->key, &parts) < 0)
@@ -168,7 +174,14 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
                 return VERDICT_BAD_SECRET;
         if (r < 0)
                 return VERDICT_INTERNAL;
-        return check_key(d, req, k, &uses, res, now_seconds());
+        v = check_key(d, req, k, &uses, res, now_seconds());
+        /* Orphaned just now (login_name marked it): the attempt is about a
+         * dead key, not about the account that may have its name now. */
+        if (v == VERDICT_ORPHANED && strcmp(k->owner_type, "user") == 0) {
+                k->orphaned_at = k->orphaned_at ? k->orphaned_at : now_seconds();
+                key_identity(k, res->identity, sizeof(res->identity));
+        }
+        return v;
 }
 
 /* The first use of a rotated key's successor ends the predecessor

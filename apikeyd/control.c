@@ -47,6 +47,7 @@ static const struct ctl_handler handlers[_CTL_MAX] = {
         [CTL_SID_UNLOCK] = { PERM_ADMIN, false, true, cmd_sid_unlock },
         [CTL_AUDIT] = { PERM_ANY, false, false, cmd_audit },
         [CTL_LEAK] = { PERM_ANY, false, false, cmd_leak }, /* audits itself when it acts */
+        [CTL_PURGE_USER] = { PERM_ANY, false, true, cmd_purge_user }, /* admins; root for live accounts */
 };
 
 int ctl_reply(struct ctl_ctx *c, enum ctl_status status, const char *message)
@@ -115,10 +116,12 @@ void ctl_get_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz)
                 out[0] = '\0';
 }
 
+/* Name and uid, and the key not orphaned: a new account with an old one's
+ * name and uid owns none of the old one's keys. */
 bool ctl_caller_owns(const struct ctl_ctx *c, const struct key_record *k)
 {
         return c->caller[0] && strcmp(k->owner_type, "user") == 0 && k->owner_uid == c->p->uid &&
-               strcmp(k->owner_name, c->caller) == 0;
+               strcmp(k->owner_name, c->caller) == 0 && !k->orphaned_at;
 }
 
 bool ctl_is_root(const struct ctl_ctx *c)
@@ -239,6 +242,9 @@ void control_handle(struct daemon *d, const struct peer *p, const struct wire_ms
                 ; /* answered */
         else if ((h->needs_key || h->perm == PERM_ADMIN) && !permitted(&c, h->perm))
                 ctl_reply(&c, STATUS_PERMISSION, deny_reason(&c, h->perm));
+        else if (h->needs_key && c.key.orphaned_at && cmd != CTL_SHOW)
+                ctl_reply(&c, STATUS_ORPHANED, "the key's account was deleted: the key is dead for good and "
+                                               "only 'apikeyctl purge-user' removes it");
         else if (h->run(&c) < 0)
                 log_warning("could not answer %s for pid %d", command_to_string(cmd), (int)p->pid);
         if (durable)

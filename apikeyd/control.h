@@ -68,6 +68,7 @@ int cmd_sid_delete(struct ctl_ctx *c);
 int cmd_sid_lock(struct ctl_ctx *c);
 int cmd_sid_unlock(struct ctl_ctx *c);
 int cmd_audit(struct ctl_ctx *c);
+int cmd_purge_user(struct ctl_ctx *c);
 int cmd_status(struct ctl_ctx *c);
 
 #endif

@@ -60,7 +60,10 @@ int cmd_audit(struct ctl_ctx *c)
         f.key_id = key_id[0] ? key_id : NULL;
         f.identity = identity[0] ? identity : NULL;
         f.since = since > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)since;
-        if (daemon_flush(c->d) < 0 || store_audit_list(c->d->store, &f, send_record, c) < 0)
+        /* A user reads their own account's history, not that of an older,
+         * deleted account of the same name (orphan.c). */
+        if (daemon_flush(c->d) < 0 || (!c->admin && orphan_audit_cutoff(c->d, c->caller, &f.after_seq) < 0) ||
+            store_audit_list(c->d->store, &f, send_record, c) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "could not read the audit log");
         return ctl_reply(c, STATUS_OK, NULL);
 }

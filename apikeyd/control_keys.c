@@ -146,7 +146,7 @@ static int find_classic(const struct key_record *k, void *userdata)
 static int current_classic(struct ctl_ctx *c, struct key_record *ret)
 {
         struct key_filter f = { .owner_type = "user", .owner_name = c->caller, .owner_uid = c->p->uid,
-                                .kind = "classic" };
+                                .kind = "classic", .orphaned = ORPHANED_EXCLUDE };
         int r = store_key_list(c->d->store, &f, find_classic, ret);
 
         return r == -ECANCELED ? 1 : r;
@@ -155,7 +155,7 @@ static int current_classic(struct ctl_ctx *c, struct key_record *ret)
 int ctl_check_limit(struct ctl_ctx *c, const struct key_record *k, bool frees_one, int64_t now)
 {
         struct key_filter f = { .owner_type = k->owner_type, .owner_name = k->owner_name, .owner_uid = -1,
-                                .live_at = now };
+                                .live_at = now, .orphaned = ORPHANED_EXCLUDE };
         bool user = strcmp(k->owner_type, "user") == 0;
         uint64_t count, limit = user ? c->d->max_keys_per_user : c->d->max_keys_per_sid;
         char msg[160];
@@ -247,6 +247,18 @@ static int list_one(const struct key_record *k, void *userdata)
         return ctl_send_key_info(userdata, k);
 }
 
+/* list --user NAME: the keys of the account NAME is now (its uid, none of
+ * an older account's of that name: those are orphaned); when NAME is no
+ * account any more, whatever keys it left, for an admin to purge. */
+static void list_user_filter(struct key_filter *f, const char *user)
+{
+        uid_t uid;
+
+        f->owner_type = "user", f->owner_name = user;
+        if (account_uid(user, &uid) == 0)
+                f->owner_uid = uid, f->orphaned = ORPHANED_EXCLUDE;
+}
+
 /* Which keys a list request asks for, and whether the caller may see them. */
 static int list_filter(struct ctl_ctx *c, struct key_filter *f, char *user, char *sid)
 {
@@ -262,9 +274,10 @@ static int list_filter(struct ctl_ctx *c, struct key_filter *f, char *user, char
         if (sid[0])
                 f->owner_type = "service", f->owner_name = sid;
         else if (user[0])
-                f->owner_type = "user", f->owner_name = user;
+                list_user_filter(f, user);
         else if (!(c->flags & CTL_FLAG_ALL))
-                f->owner_type = "user", f->owner_name = c->caller, f->owner_uid = c->p->uid;
+                f->owner_type = "user", f->owner_name = c->caller, f->owner_uid = c->p->uid,
+                f->orphaned = ORPHANED_EXCLUDE;
         if (c->admin || (!sid[0] && !(c->flags & CTL_FLAG_ALL) && (!user[0] || strcmp(user, c->caller) == 0)))
                 return 0;
         return ctl_reply(c, STATUS_PERMISSION, "only root and members of the admin group may list other "

@@ -20,6 +20,7 @@
 #define DEFAULT_PURGE_AFTER_SEC (90 * 86400)
 #define DEFAULT_AUDIT_RETENTION_SEC (90 * 86400)
 #define DEFAULT_MAX_LIFETIME_SEC (90 * 86400) /* keys expire unless the policy says none */
+#define DEFAULT_ORPHAN_SCAN_SEC 300
 #define CONN_TIMEOUT_MS 5000 /* a client that sends nothing is dropped */
 #define DEFAULT_MAX_CONNECTIONS 256
 #define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */
@@ -54,6 +55,8 @@ struct daemon {
         sd_event_source *idle_timer;
         sd_event_source *flush_timer;
         sd_event_source *maintenance_timer;
+        uint64_t orphan_scan_sec;
+        sd_event_source *orphan_timer;
         unsigned connections;
         bool warned_full;
         int64_t started_at; /* CLOCK_REALTIME seconds */
@@ -156,10 +159,25 @@ uint64_t rotation_overlap_max(const struct daemon *d);
  * keys changed, or -errno. */
 int rotation_bound_chain(struct daemon *d, const char *first, int64_t at, bool settle, const char *why);
 
+/* orphan.c: keys whose account is gone are dead for good. */
+/* Marks the keys of account name orphaned, except those of keep_uid (the
+ * uid the name has now; -1: it has none), and audits it (also when it had
+ * no keys: the record ends the old account's history for a new one).
+ * Returns how many were marked, or -errno. */
+int orphan_account(struct daemon *d, const char *name, int64_t keep_uid, const char *why);
+/* orphan_account() if the account name/uid no longer exists; 0 if it does
+ * or NSS cannot tell (an error never orphans). */
+int orphan_check_account(struct daemon *d, const char *name, uint32_t uid, const char *why);
+/* Checks every account that owns keys; returns how many keys were marked. */
+int orphan_scan(struct daemon *d);
+/* The seq of the last "orphan" record of user:name: a caller of that name
+ * reads only records after it. */
+int orphan_audit_cutoff(struct daemon *d, const char *name, uint64_t *ret_seq);
+
 /* keyview.c: shared views of a key. */
 int64_t now_seconds(void);
 bool key_is_expired(const struct key_record *k, int64_t now);
-const char *key_state(const struct key_record *k, int64_t now); /* "active", "disabled", "expired" */
+const char *key_state(const struct key_record *k, int64_t now); /* "active", "disabled", "expired", "orphaned" */
 void key_identity(const struct key_record *k, char *buf, size_t bufsz);
 /* Verifies a full key string against the store: 0 and *ret, -ENOENT, -EACCES (bad secret), -EINVAL. */
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret);

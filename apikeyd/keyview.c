@@ -18,14 +18,19 @@ bool key_is_expired(const struct key_record *k, int64_t now)
 
 const char *key_state(const struct key_record *k, int64_t now)
 {
+        if (k->orphaned_at)
+                return "orphaned";
         if (strcmp(k->state, "active") != 0)
                 return "disabled";
         return key_is_expired(k, now) ? "expired" : "active";
 }
 
+/* An orphaned key is no longer the identity of the account of that name
+ * (a new account may have it): "orphaned-user:NAME", so that records about
+ * it after its account went are not the new account's to read. */
 void key_identity(const struct key_record *k, char *buf, size_t bufsz)
 {
-        snprintf(buf, bufsz, "%s:%s", k->owner_type, k->owner_name);
+        snprintf(buf, bufsz, "%s%s:%s", k->orphaned_at ? "orphaned-" : "", k->owner_type, k->owner_name);
 }
 
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret)

@@ -178,6 +178,10 @@ static int open_state(struct daemon *d, const struct options *o)
                 r = store_manual_checkpoints(d->store);
         if (r == 0)
                 r = writer_start(d);
+        /* Before the first request: keys whose account went while the
+         * daemon was not running die now (orphan.c). */
+        if (r == 0)
+                (void)orphan_scan(d);
         return r;
 }
 
@@ -200,6 +204,7 @@ static int run(const struct options *o)
                 .max_connections = (unsigned)o->max_connections, .options = o,
                 .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
+                .orphan_scan_sec = o->orphan_scan_sec,
                 .usage = calloc(PENDING_MAX, sizeof(struct usage_entry)),
                 .audit = calloc(PENDING_MAX, sizeof(struct audit_record)),
         };
@@ -239,6 +244,7 @@ static int run(const struct options *o)
         writer_stop(&d);
         d.flush_timer = sd_event_source_unref(d.flush_timer);
         d.maintenance_timer = sd_event_source_unref(d.maintenance_timer);
+        d.orphan_timer = sd_event_source_unref(d.orphan_timer);
         d.idle_timer = sd_event_source_unref(d.idle_timer);
         d.event = sd_event_unref(d.event); /* closes the sockets it owns */
         store_close(d.store);

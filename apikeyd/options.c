@@ -39,6 +39,8 @@ const struct option_spec option_table[] = {
           "one more failure allowed per DURATION" },
         { "max-connections", OPTION_NUMBER, FIELD(max_connections), 1, 65536, OPTION_POLICY, "N",
           "client connections served at once" },
+        { "orphan-scan-interval", OPTION_DURATION, FIELD(orphan_scan_sec), 1, 86400, OPTION_POLICY, "DURATION",
+          "look for keys of deleted accounts this often (and at\nstart); they die for good" },
 };
 
 const size_t option_count = sizeof(option_table) / sizeof(option_table[0]);
@@ -65,7 +67,7 @@ int options_init(struct options *o)
                 .max_lifetime_sec = DEFAULT_MAX_LIFETIME_SEC,
                 .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
                 .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
-                .max_connections = DEFAULT_MAX_CONNECTIONS,
+                .max_connections = DEFAULT_MAX_CONNECTIONS, .orphan_scan_sec = DEFAULT_ORPHAN_SCAN_SEC,
         };
         o->db = strdup(DEFAULT_DB_PATH);
         o->admin_group = strdup(DEFAULT_ADMIN_GROUP);

@@ -27,6 +27,7 @@ struct options {
         uint64_t rl_burst; /* 0: no limit */
         uint64_t rl_interval_sec;
         uint64_t max_connections;
+        uint64_t orphan_scan_sec; /* how often to look for keys of deleted accounts */
 };
 
 enum option_kind {

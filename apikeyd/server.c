@@ -216,8 +216,17 @@ static int on_maintenance(sd_event_source *s, uint64_t usec, void *userdata)
         return sd_event_source_set_time(s, usec + MAINTENANCE_INTERVAL_USEC);
 }
 
+static int on_orphan_scan(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        (void)orphan_scan(d);
+        return sd_event_source_set_time(s, usec + d->orphan_scan_sec * 1000000ULL);
+}
+
 /* The flush timer is armed by flush_soon() when there is something to write;
- * maintenance runs at start and then hourly. */
+ * maintenance runs at start and then hourly; the scan for deleted accounts
+ * every --orphan-scan-interval (main.c runs one before serving). */
 int server_setup_timers(struct daemon *d)
 {
         int r = sd_event_add_time_relative(d->event, &d->flush_timer, CLOCK_MONOTONIC, FLUSH_INTERVAL_USEC, 0,
@@ -230,5 +239,10 @@ int server_setup_timers(struct daemon *d)
                                                on_maintenance, d);
         if (r >= 0)
                 r = sd_event_source_set_enabled(d->maintenance_timer, SD_EVENT_ON);
+        if (r >= 0 && d->orphan_scan_sec)
+                r = sd_event_add_time_relative(d->event, &d->orphan_timer, CLOCK_MONOTONIC,
+                                               d->orphan_scan_sec * 1000000ULL, 0, on_orphan_scan, d);
+        if (r >= 0 && d->orphan_timer)
+                r = sd_event_source_set_enabled(d->orphan_timer, SD_EVENT_ON);
         return r < 0 ? r : 0;
 }

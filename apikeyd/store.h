@@ -45,6 +45,7 @@ struct key_record {
         char retires[KEY_ID_LEN + 1];          /* predecessor to retire at first use, or "" */
         char disabled_by[STORE_KIND_MAX];       /* "" | "owner" | "admin" | "leak" */
         char locked_by[STORE_KIND_MAX];         /* "" | "owner" | "admin" */
+        int64_t orphaned_at;                    /* when its account was seen gone (0: never); for good */
         uint8_t hash[KEY_HASH_LEN];             /* keyed BLAKE2b of ID and secret */
 };
 
@@ -57,6 +58,7 @@ struct key_filter {
         int64_t unused_since;   /* keys not used (nor created) since this time */
         int64_t expired_before; /* keys that expired before this time */
         int64_t live_at;        /* keys not expired at this time (they count against the limits) */
+        enum { ORPHANED_ANY, ORPHANED_EXCLUDE, ORPHANED_ONLY } orphaned;
 };
 #define KEY_FILTER_ANY { .owner_uid = -1 }
 
@@ -106,6 +108,12 @@ int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret);
 /* Sets state and who set it (disabled_by: "" when active). */
 int store_key_set_state(struct store *s, const char *id, const char *state, const char *by);
 int store_key_delete(struct store *s, const char *id);
+/* Marks the key dead for good: its account was seen gone. Never undone
+ * (store_key_update does not write it). -ENOENT if already marked. */
+int store_key_set_orphaned(struct store *s, const char *id, int64_t when);
+/* Each account (name and uid) that owns user keys not orphaned. */
+typedef int (*store_owner_cb)(const char *name, uint32_t uid, void *userdata);
+int store_key_owners(struct store *s, store_owner_cb cb, void *userdata);
 /* Adds n uses with the last one's time, source and PAM service. */
 int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
                        const char *service);
@@ -154,6 +162,7 @@ struct audit_filter {
         const char *key_id;
         const char *identity;
         int64_t since;
+        uint64_t after_seq; /* only records after this one (0: all) */
 };
 typedef int (*store_audit_cb)(const struct audit_record *r, void *userdata);
 
@@ -164,11 +173,13 @@ int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_
 int store_audit_first(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 /* Records matching f (NULL: all) in sequence order. */
 int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_cb cb, void *userdata);
+/* The seq of the newest record of event for identity, 0 when none. */
+int store_audit_last_event(struct store *s, const char *identity, const char *event, uint64_t *ret_seq);
 /* Deletes the oldest records, up to the first one at or after before (never
  * the newest); *ret_deleted says how many. */
 int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 #endif

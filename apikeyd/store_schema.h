@@ -84,6 +84,14 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
         "ALTER TABLE keys ADD COLUMN locked_by TEXT NOT NULL DEFAULT '';"
         "UPDATE keys SET disabled_by = 'admin' WHERE state <> 'active';"
         "UPDATE keys SET locked_by = 'admin' WHERE locked <> 0;",
+
+        /* 4: keys whose account was seen gone stay dead for good (a new
+         * account with the same name and uid inherits nothing), and do not
+         * hold the one classic key slot of such an account. */
+        "ALTER TABLE keys ADD COLUMN orphaned_at INTEGER NOT NULL DEFAULT 0;"
+        "DROP INDEX keys_one_classic;"
+        "CREATE UNIQUE INDEX keys_one_classic ON keys (owner_name, owner_uid) "
+        "WHERE kind = 'classic' AND rotated_to = '' AND orphaned_at = 0;",
 };
 
 #endif

@@ -26,6 +26,8 @@ enum stmt_id {
         ST_AUDIT_LIST_BY_IDENTITY,
         ST_AUDIT_LIST_BY_BOTH,
         ST_AUDIT_PRUNE,
+        ST_AUDIT_LAST_EVENT,
+        ST_KEY_SET_ORPHANED,
         _ST_MAX
 };
 

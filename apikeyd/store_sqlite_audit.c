@@ -118,7 +118,7 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
 {
         /* One statement per shape of filter, so that SQLite searches the
          * audit_key or audit_identity index instead of scanning the log. */
-#define AUDIT_LIST_SQL(where) "SELECT " AUDIT_COLUMNS " FROM audit WHERE " where "time >= ?3 ORDER BY seq"
+#define AUDIT_LIST_SQL(where) "SELECT " AUDIT_COLUMNS " FROM audit WHERE " where "time >= ?3 AND seq > ?4 ORDER BY seq"
         static const char *const sql[4] = {
                 AUDIT_LIST_SQL(""),
                 AUDIT_LIST_SQL("key_id = ?1 AND "),
@@ -135,7 +135,26 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
         store_bind_text_or_null(st, 1, f ? f->key_id : NULL);
         store_bind_text_or_null(st, 2, f ? f->identity : NULL);
         sqlite3_bind_int64(st, 3, f ? f->since : 0);
+        sqlite3_bind_int64(st, 4, f && f->after_seq <= (uint64_t)INT64_MAX ? (sqlite3_int64)f->after_seq : 0);
         return store_each_row(s, st, visit_audit, &v);
+}
+
+int store_audit_last_event(struct store *s, const char *identity, const char *event, uint64_t *ret_seq)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_AUDIT_LAST_EVENT,
+                                      "SELECT coalesce(max(seq), 0) FROM audit WHERE identity = ?1 AND event = ?2");
+        int r = -EIO;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                *ret_seq = (uint64_t)sqlite3_column_int64(st, 0);
+                r = 0;
+        }
+        sqlite3_reset(st);
+        return r;
 }
 
 int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted)

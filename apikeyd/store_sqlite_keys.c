@@ -9,7 +9,7 @@
 #define KEY_COLUMNS                                                                                        \
         "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, "      \
         "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
-        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by"
+        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by, orphaned_at"
 
 /* The WHERE clause of a filter, with only the conditions it sets, so that
  * SQLite can use an index (keys_owner, keys_expiry): an "(?1 IS NULL OR
@@ -18,7 +18,7 @@
  * parameters keep their numbers (bind_filter). */
 static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
 {
-        const char *conds[7];
+        const char *conds[8];
         size_t n = 0, used = 0;
 
         if (f->owner_type)
@@ -35,6 +35,10 @@ static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
                 conds[n++] = "expires_at > 0 AND expires_at < ?6";
         if (f->live_at)
                 conds[n++] = "(expires_at = 0 OR expires_at > ?7)";
+        if (f->orphaned == ORPHANED_EXCLUDE)
+                conds[n++] = "orphaned_at = 0";
+        else if (f->orphaned == ORPHANED_ONLY)
+                conds[n++] = "orphaned_at != 0";
         buf[0] = '\0';
         for (size_t i = 0; i < n && used < bufsz; i++)
                 used += (size_t)snprintf(buf + used, bufsz - used, "%s%s", i ? " AND " : " WHERE ", conds[i]);
@@ -87,6 +91,7 @@ static int row_to_record(sqlite3_stmt *st, struct key_record *k)
         store_copy_text(st, 22, k->retires, sizeof(k->retires));
         store_copy_text(st, 23, k->disabled_by, sizeof(k->disabled_by));
         store_copy_text(st, 24, k->locked_by, sizeof(k->locked_by));
+        k->orphaned_at = sqlite3_column_int64(st, 25);
         return 0;
 }
 
@@ -118,13 +123,14 @@ static void bind_fields(sqlite3_stmt *st, const struct key_record *k)
         sqlite3_bind_text(st, 23, k->retires, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 24, k->disabled_by, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 25, k->locked_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 26, k->orphaned_at);
 }
 
 int store_key_insert(struct store *s, const struct key_record *k)
 {
         sqlite3_stmt *st = store_stmt(s, ST_KEY_INSERT,
                                       "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)");
+                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)");
         if (!st)
                 return -EIO;
         bind_fields(st, k);
@@ -267,4 +273,48 @@ int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when
         sqlite3_bind_text(st, 4, service ? service : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
         return store_change_one(s, st);
+}
+
+int store_key_set_orphaned(struct store *s, const char *id, int64_t when)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_SET_ORPHANED,
+                                      "UPDATE keys SET orphaned_at = ?2 WHERE id = ?1 AND orphaned_at = 0");
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, when > 0 ? when : 1);
+        return store_change_one(s, st);
+}
+
+struct owner_visit {
+        store_owner_cb cb;
+        void *userdata;
+};
+
+static int visit_owner(sqlite3_stmt *st, void *ctx)
+{
+        struct owner_visit *v = ctx;
+        char name[PROTO_USER_MAX + 1];
+
+        store_copy_text(st, 0, name, sizeof(name));
+        return v->cb(name, (uint32_t)sqlite3_column_int64(st, 1), v->userdata);
+}
+
+int store_key_owners(struct store *s, store_owner_cb cb, void *userdata)
+{
+        struct owner_visit v = { .cb = cb, .userdata = userdata };
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        /* keys_owner serves it: one step per account, not per key. */
+        if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT owner_name, owner_uid FROM keys "
+                               "WHERE owner_type = 'user' AND orphaned_at = 0", -1, &st, NULL) != SQLITE_OK) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                sqlite3_finalize(st);
+                return -EIO;
+        }
+        r = store_each_row(s, st, visit_owner, &v);
+        sqlite3_finalize(st);
+        return r;
 }

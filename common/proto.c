@@ -182,6 +182,7 @@ static const char *const status_names[_STATUS_MAX] = {
         [STATUS_LIMIT] = "limit_reached",
         [STATUS_INTERNAL] = "internal_error",
         [STATUS_LOCKED] = "locked",
+        [STATUS_ORPHANED] = "orphaned",
 };
 
 static const char *const command_names[_CTL_MAX] = {
@@ -204,6 +205,7 @@ static const char *const command_names[_CTL_MAX] = {
         [CTL_SID_UNLOCK] = "service-id unlock",
         [CTL_AUDIT] = "audit",
         [CTL_LEAK] = "leak",
+        [CTL_PURGE_USER] = "purge-user",
 };
 
 const char *verdict_to_string(unsigned v)

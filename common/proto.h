@@ -143,6 +143,7 @@ enum ctl_command {
         CTL_SID_UNLOCK = 17,
         CTL_AUDIT = 18,
         CTL_LEAK = 19, /* scan: a key found somewhere; state, and the leak action with CTL_FLAG_APPLY */
+        CTL_PURGE_USER = 20, /* the keys of a deleted account (filter_user), or every orphaned key */
         _CTL_MAX
 };
 
@@ -153,7 +154,8 @@ enum ctl_command {
 #define CTL_FLAG_UNTIL_FIRST_USE 0x10u /* rotate: old key works until the new one is first used */
 #define CTL_FLAG_VERIFY 0x20u         /* audit: verify the hash chain */
 #define CTL_FLAG_APPLY 0x40u          /* leak: apply the key's leak action */
-#define CTL_FLAGS_KNOWN 0x7fu
+#define CTL_FLAG_ORPHANED 0x100u      /* purge-user: every key whose account is gone */
+#define CTL_FLAGS_KNOWN (0x7fu | CTL_FLAG_ORPHANED)
 
 enum ctl_status {
         STATUS_OK = 0,
@@ -164,6 +166,7 @@ enum ctl_status {
         STATUS_LIMIT = 5,
         STATUS_INTERNAL = 6,
         STATUS_LOCKED = 7, /* the key or service ID is locked */
+        STATUS_ORPHANED = 9, /* the key's account is gone: it is dead for good */
         _STATUS_MAX
 };
 

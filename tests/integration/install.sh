@@ -21,6 +21,9 @@ check "the service's [Install] enables its sockets (Also=)" \
 for u in apikeyd.service apikeyd.socket apikeyd-control.socket; do
         check "$u has Documentation= (man pages)" grep -q '^Documentation=man:apikeyd(8)' "$D$unitdir/$u"
 done
+check "installed the userdel hook /usr/sbin/apikey-userdel (executable)" test -x "$D/usr/sbin/apikey-userdel"
+check "… which calls the installed apikeyctl" grep -q '^exec /usr/bin/apikeyctl purge-user -- "$1"' \
+        "$D/usr/sbin/apikey-userdel"
 check "the unit runs the installed daemon, its options in the config file" \
         grep -qx 'ExecStart=/usr/sbin/apikeyd' "$D$unitdir/apikeyd.service"
 check "installed /etc/apikeyd/apikeyd.conf (mode 0644)" test "$(stat -c %a "$D/etc/apikeyd/apikeyd.conf" 2>&1)" = 644
