@@ -257,7 +257,7 @@ install: $(PROGRAMS)
 	install -m 0644 systemd/apikeyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf
 	install -m 0644 systemd/apikeyd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf
 	install -m 0644 man/apikeyctl.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/apikeyd.8 man/pam_apikey.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/apikeyd.8 man/pam_apikey.8 man/apikey-userdel.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(CONFDIR)/apikeyd.conf.d
 	# An admin's configuration stays as it is.
 	[ -e $(DESTDIR)$(CONFDIR)/apikeyd.conf ] || install -m 0644 systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf
@@ -266,7 +266,7 @@ install: $(PROGRAMS)
 uninstall:
 	-[ -z '$(DESTDIR)' ] && [ -d /run/systemd/system ] && systemctl disable --now apikeyd.socket apikeyd-control.socket apikeyd.service
 	rm -f $(DESTDIR)$(PAMDIR)/pam_apikey.so $(DESTDIR)$(SBINDIR)/apikeyd $(DESTDIR)$(BINDIR)/apikeyctl \
-	      $(DESTDIR)$(SBINDIR)/apikey-userdel \
+	      $(DESTDIR)$(SBINDIR)/apikey-userdel $(DESTDIR)$(MANDIR)/man8/apikey-userdel.8 \
 	      $(DESTDIR)$(UNITDIR)/apikeyd.service $(DESTDIR)$(UNITDIR)/apikeyd.socket \
 	      $(DESTDIR)$(UNITDIR)/apikeyd-control.socket $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf \
 	      $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf $(DESTDIR)$(MANDIR)/man1/apikeyctl.1 \

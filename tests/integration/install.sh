@@ -21,7 +21,8 @@ check "the service's [Install] enables its sockets (Also=)" \
 for u in apikeyd.service apikeyd.socket apikeyd-control.socket; do
         check "$u has Documentation= (man pages)" grep -q '^Documentation=man:apikeyd(8)' "$D$unitdir/$u"
 done
-check "installed the userdel hook /usr/sbin/apikey-userdel (executable)" test -x "$D/usr/sbin/apikey-userdel"
+check "installed the userdel hook /usr/sbin/apikey-userdel (executable) and its man page" \
+        test -x "$D/usr/sbin/apikey-userdel" -a -f "$D/usr/share/man/man8/apikey-userdel.8"
 check "… which calls the installed apikeyctl" grep -q '^exec /usr/bin/apikeyctl purge-user -- "$1"' \
         "$D/usr/sbin/apikey-userdel"
 check "the unit runs the installed daemon, its options in the config file" \
