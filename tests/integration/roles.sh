@@ -76,7 +76,7 @@ expect "$admin" 0 enable "$(key_id "$rootkey")"
 expect root 0 service-id update "mapped$SUFFIX" --unix-user "$alice"
 expect_eq "root re-mapped it: the key logs in as $alice" "$(pam_result apikey "$alice" "$rootkey")" PAM_SUCCESS
 check "the re-mapping is audited with the new account" jq -e --arg u "$alice" \
-        'any(.[]; .caller == "root" and (.detail // "" | contains("mapped to " + $u)) and (.detail | contains("its 1 existing keys follow")))' \
+        'any(.[]; .caller == "root" and (.detail // "" | contains("mapped to " + $u)) and (.detail // "" | contains("its 1 existing keys follow")))' \
         <<<"$(ctl_as root audit --identity "service:mapped$SUFFIX" --json)"
 expect root 0 rotate "$(key_id "$rootkey")"
 
