@@ -64,6 +64,17 @@ if grep -q ' ./usr/share/pam-configs/apikey$' <<<"$files" && grep -q '/security/
         ok "libpam-apikey ships the module and /usr/share/pam-configs/apikey"
 else not_ok "libpam-apikey lacks the module or its pam-auth-update profile"; fi
 
+files=$(dpkg-deb -c "$T/a/apikeyd_${ver}_$arch.deb")
+expect_conf=$(dpkg-deb -f "$T/a/apikeyd_${ver}_$arch.deb" Package >/dev/null && dpkg-deb -I "$T/a/apikeyd_${ver}_$arch.deb" conffiles)
+grep -qx '/etc/apikeyd/apikeyd.conf' <<<"$expect_conf" && ok "apikeyd ships /etc/apikeyd/apikeyd.conf as a conffile" ||
+        not_ok "/etc/apikeyd/apikeyd.conf is not a conffile of apikeyd (conffiles: $expect_conf)"
+for f in usr/sbin/apikeyd usr/bin/apikeyctl lib/systemd/system/apikeyd.service lib/systemd/system/apikeyd.socket \
+        lib/systemd/system/apikeyd-control.socket usr/lib/sysusers.d/apikeyd.conf usr/lib/tmpfiles.d/apikeyd.conf \
+        usr/share/man/man8/apikeyd.8.gz usr/share/man/man1/apikeyctl.1.gz etc/apikeyd/apikeyd.conf.d/ \
+        $([ -f completion/apikeyctl ] && echo usr/share/bash-completion/completions/apikeyctl); do
+        grep -q " \./$f\$" <<<"$files" && ok "apikeyd ships /$f" || not_ok "apikeyd lacks /$f"
+done
+
 # Reproducible: the same tree in another directory, built again; meanwhile
 # the next version, for the upgrade test (its changelog bumped).
 tree "$T/bb/src"
