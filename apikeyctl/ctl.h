@@ -1,6 +1,6 @@
 /* ctl.h - types shared by the parts of apikeyctl: the parsed command line,
  * the request it becomes, the reply the daemon sent, and the exit codes.
- * records.h has the records (keys, service IDs, audit records), out.h the
+ * records.h has the records (keys, service IDs, audit records), print.h the
  * printers. */
 #ifndef APIKEYCTL_CTL_H
 #define APIKEYCTL_CTL_H
@@ -76,13 +76,13 @@ struct ctl_reply {
         struct opt_u64 key_count, uptime, is_admin, seq, max_lifetime, rl_burst, rl_interval;
 };
 
-/* usage.c */
+/* errors.c */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_err_text(const char *daemon_text); /* made safe for the terminal */
 /* Reports a reply apikeyctl cannot use; returns EXIT_FAILURE_OTHER. */
 int ctl_protocol_error(const char *what);
-void usage_print_global(FILE *f);
 /* help.c */
+void usage_print_global(FILE *f);
 void usage_print(FILE *f, enum ctl_command command); /* 0: the global help */
 void usage_print_sid(FILE *f);                       /* apikeyctl service-id --help */
 
@@ -134,7 +134,14 @@ struct rec_list;
  * the daemon sent. Prints its own errors. */
 int client_exchange(const struct ctl_options *o, struct rec_list *records, struct ctl_reply *reply);
 
-/* reply.c */
+/* reply_decode.c: the reply, its status as an exit code and a message,
+ * and the daemon's policy "name=value name=value" item by item (false at
+ * the end). */
+struct policy_item {
+        char name[64];
+        char value[PROTO_POLICY_MAX + 1];
+};
+bool policy_next(const char **p, struct policy_item *ret);
 int reply_decode(const struct wire_msg *m, struct ctl_reply *ret);
 void reply_wipe(struct ctl_reply *r);
 /* The daemon's status as an exit code; prints the error. */
@@ -143,7 +150,7 @@ int reply_check_status(const struct ctl_options *o, const struct ctl_reply *r);
 /* scan.c and scan_cmd.c */
 int scan_run(const struct ctl_options *o);
 
-/* text.c: daemon strings made safe for a terminal. */
+/* text_safe.c: daemon strings made safe for a terminal. */
 size_t text_width(const char *s);
 void text_put(FILE *f, const char *s);
 void text_put_padded(FILE *f, const char *s, size_t width);

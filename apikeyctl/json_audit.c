@@ -2,7 +2,7 @@
  * on its hash chain. */
 #include <string.h>
 
-#include "out.h"
+#include "print.h"
 
 static void audit_object(const void *rec)
 {

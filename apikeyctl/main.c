@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "out.h"
+#include "print.h"
 
 /* Flushes stdout; a failure after create or rotate loses the key, so say
  * which. */
@@ -37,9 +37,9 @@ static int run(const struct ctl_options *o)
         if (r == EXIT_OK)
                 r = reply_check_status(o, &reply);
         if (r == EXIT_OK)
-                r = answer_check(o, &records, &reply);
+                r = print_reply_check(o, &records, &reply);
         if (r == EXIT_OK)
-                r = answer_print(o, &records, &reply);
+                r = print_reply(o, &records, &reply);
         r = finish_output(o, &reply, r);
         rec_list_free(&records);
         reply_wipe(&reply);

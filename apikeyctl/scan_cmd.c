@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "out.h"
+#include "print.h"
 #include "scan.h"
 
 struct finding {

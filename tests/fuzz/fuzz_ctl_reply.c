@@ -1,7 +1,7 @@
 /* fuzz_ctl_reply.c - what apikeyctl does with whatever the control socket
  * answers: receiving records and the reply (apikeyctl/client.c), decoding
- * them (record.c, reply.c), checking the answer (answer.c) and printing it
- * as text or JSON (output*.c, json*.c, table.c, text.c, jsonw.c).
+ * them (records.c, reply_decode.c), checking the answer (print_reply.c) and printing it
+ * as text or JSON (text_*.c, json_*.c).
  *
  * The input is one byte that picks a command line (ctl_commands.h), then the
  * daemon's messages, each as a big-endian u16 length and that many bytes.
@@ -72,7 +72,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* The length of the UTF-8 sequence at s and its code point, or -1. Written
- * here, not taken from text.c: that is what is being checked. */
+ * here, not taken from text_safe.c: that is what is being checked. */
 static int utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
 {
         int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3

@@ -1,9 +1,9 @@
-/* answer.c - a successful reply: check that it holds what the command needs,
+/* print_reply.c - a successful reply: check that it holds what the command needs,
  * then print it as text or JSON. */
 #include <string.h>
 #include <unistd.h>
 
-#include "out.h"
+#include "print.h"
 
 /* create and rotate: the new key, and at most one record, describing it. */
 static int check_new_key(const struct rec_list *l, const struct ctl_reply *r, const char *old_id)
@@ -43,7 +43,7 @@ static int check_verify(const struct ctl_reply *r)
         return ctl_protocol_error("the reply to audit --verify holds no verdict");
 }
 
-int answer_check(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
+int print_reply_check(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
 {
         switch (o->command) {
         case CTL_CREATE:
@@ -84,7 +84,7 @@ static void print_new_key(const struct ctl_options *o, const struct rec_list *l,
                 json_created(r, l->n ? rec_at(l, 0) : NULL, replaces);
                 return;
         }
-        output_created(r);
+        text_created(r);
         if (!isatty(STDOUT_FILENO) || fflush(stdout) != 0)
                 return;
         if (replaces)
@@ -104,18 +104,18 @@ static void print_sid(const struct ctl_options *o, const struct rec_list *l)
         if (o->json)
                 json_sid_show(s);
         else if (o->command == CTL_SID_SHOW)
-                output_sid_show(s);
+                text_sid_show(s);
         else
-                output_result("service ID ", o->req.service_id, result_word(o->command));
+                text_result("service ID ", o->req.service_id, result_word(o->command));
 }
 
 static int print_audit(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
 {
         if (!(o->req.flags & CTL_FLAG_VERIFY)) {
-                o->json ? json_audit_list(l) : output_audit_list(l);
+                o->json ? json_audit_list(l) : text_audit_list(l);
                 return EXIT_OK;
         }
-        o->json ? json_audit_verify(r) : output_audit_verify(r);
+        o->json ? json_audit_verify(r) : text_audit_verify(r);
         return strcmp(r->result, "ok") == 0 ? EXIT_OK : EXIT_FAILURE_OTHER;
 }
 
@@ -127,7 +127,7 @@ static void print_result(const struct ctl_options *o)
         if (o->json)
                 json_result(sid ? "name" : "id", id, result_word(o->command));
         else
-                output_result(sid ? "service ID " : "", id, result_word(o->command));
+                text_result(sid ? "service ID " : "", id, result_word(o->command));
 }
 
 /* purge-user: how many keys went. */
@@ -150,7 +150,7 @@ static void print_purged(const struct ctl_options *o, const struct ctl_reply *r)
         putchar('\n');
 }
 
-int answer_print(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
+int print_reply(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
 {
         switch (o->command) {
         case CTL_CREATE:
@@ -158,16 +158,16 @@ int answer_print(const struct ctl_options *o, const struct rec_list *l, const st
                 print_new_key(o, l, r);
                 break;
         case CTL_LIST:
-                o->json ? json_key_list(l) : output_key_list(l);
+                o->json ? json_key_list(l) : text_key_list(l);
                 break;
         case CTL_SHOW:
-                o->json ? json_key_show(rec_at(l, 0)) : output_key_show(rec_at(l, 0));
+                o->json ? json_key_show(rec_at(l, 0)) : text_key_show(rec_at(l, 0));
                 break;
         case CTL_STATUS:
-                o->json ? json_status(r, l) : output_status(r, l);
+                o->json ? json_status(r, l) : text_status(r, l);
                 break;
         case CTL_SID_LIST:
-                o->json ? json_sid_list(l) : output_sid_list(l);
+                o->json ? json_sid_list(l) : text_sid_list(l);
                 break;
         case CTL_SID_CREATE:
         case CTL_SID_UPDATE:

@@ -1,6 +1,6 @@
-/* json_sid.c - service IDs as JSON: name, description, unix_user (null
+/* json_sids.c - service IDs as JSON: name, description, unix_user (null
  * when it acts as nobody), unix_uid, locked, created_at, created_by, keys. */
-#include "out.h"
+#include "print.h"
 
 static void sid_object(const void *rec)
 {

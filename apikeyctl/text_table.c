@@ -1,7 +1,7 @@
-/* table.c - an aligned table: a header line, then one line per record, each
+/* text_table.c - an aligned table: a header line, then one line per record, each
  * column as wide as its widest cell, two spaces between columns, the last
  * one not padded. */
-#include "out.h"
+#include "print.h"
 
 static void print_row(const char *const *cell, size_t ncol, const size_t *width)
 {

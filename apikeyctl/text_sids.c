@@ -1,8 +1,8 @@
-/* output_sid.c - service IDs as text: a table for list, "Field: value"
+/* text_sids.c - service IDs as text: a table for list, "Field: value"
  * lines for show, create and update. */
 #include <inttypes.h>
 
-#include "out.h"
+#include "print.h"
 
 enum { COL_NAME, COL_UNIX_USER, COL_LOCKED, COL_KEYS, COL_CREATED, COL_DESCRIPTION, NCOL };
 
@@ -22,7 +22,7 @@ static void sid_row(const void *rec, struct table_row *r)
         r->cell[COL_DESCRIPTION] = or_dash(s->description);
 }
 
-void output_sid_list(const struct rec_list *l)
+void text_sid_list(const struct rec_list *l)
 {
         table_print(headers, NCOL, l, sid_row);
 }
@@ -37,17 +37,17 @@ static void field_unix_user(const struct sid_info *s)
         fputc('\n', stdout);
 }
 
-void output_sid_show(const struct sid_info *s)
+void text_sid_show(const struct sid_info *s)
 {
         char buf[32];
 
-        out_field("Name", s->name);
-        out_field("Description", s->description);
+        text_field("Name", s->name);
+        text_field("Description", s->description);
         field_unix_user(s);
-        out_field("Locked", fmt_yes_no(&s->locked));
+        text_field("Locked", fmt_yes_no(&s->locked));
         fmt_count(&s->key_count, buf, sizeof(buf));
-        out_field("Keys", buf);
+        text_field("Keys", buf);
         fmt_time(&s->created_at, buf, sizeof(buf));
-        out_field("Created", buf);
-        out_field("Created by", s->created_by);
+        text_field("Created", buf);
+        text_field("Created by", s->created_by);
 }

@@ -1,9 +1,9 @@
-/* output_audit.c - the audit log as text: a table of records, or the
+/* text_audit.c - the audit log as text: a table of records, or the
  * verdict on its hash chain. */
 #include <inttypes.h>
 #include <string.h>
 
-#include "out.h"
+#include "print.h"
 
 enum { COL_SEQ, COL_TIME, COL_EVENT, COL_RESULT, COL_KEY, COL_IDENTITY, COL_SERVICE, COL_RHOST, COL_DETAIL, NCOL };
 
@@ -39,13 +39,13 @@ static void audit_row(const void *rec, struct table_row *r)
         r->cell[COL_DETAIL] = or_dash(a->detail);
 }
 
-void output_audit_list(const struct rec_list *l)
+void text_audit_list(const struct rec_list *l)
 {
         table_print(headers, NCOL, l, audit_row);
 }
 
-/* answer_check() made sure result is "ok" or "broken" with a seq. */
-void output_audit_verify(const struct ctl_reply *r)
+/* print_reply_check() made sure result is "ok" or "broken" with a seq. */
+void text_audit_verify(const struct ctl_reply *r)
 {
         if (strcmp(r->result, "ok") == 0) {
                 printf("audit chain ok: %" PRIu64 " records\n", r->key_count.set ? r->key_count.v : 0);

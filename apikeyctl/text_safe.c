@@ -1,4 +1,4 @@
-/* text.c - print the daemon's strings on a terminal safely.
+/* text_safe.c - print the daemon's strings on a terminal safely.
  *
  * Names and descriptions are chosen by users, and an admin's `list --all`
  * shows everyone's. The wire already refuses C0 controls; here valid UTF-8

@@ -1,4 +1,4 @@
-/* reply.c - the MSG_CTL_REPLY: decode it into fixed buffers (it may carry a
+/* reply_decode.c - the MSG_CTL_REPLY: decode it into fixed buffers (it may carry a
  * new key, so nothing goes to the heap) and turn its status into an exit
  * code and a message. */
 #include <errno.h>
@@ -143,4 +143,21 @@ int reply_check_status(const struct ctl_options *o, const struct ctl_reply *r)
         else if (!specific_error(o, r->status))
                 ctl_err("%s", s->fallback);
         return s->exit_code;
+}
+
+bool policy_next(const char **p, struct policy_item *ret)
+{
+        const char *s = *p + strspn(*p, " "), *end = s + strcspn(s, " "), *eq = memchr(s, '=', (size_t)(end - s));
+
+        if (s == end)
+                return false;
+        *p = end;
+        if (!eq || eq == s || (size_t)(eq - s) >= sizeof(ret->name)) {
+                snprintf(ret->name, sizeof(ret->name), "?");
+                snprintf(ret->value, sizeof(ret->value), "%.*s", (int)(end - s), s);
+                return true;
+        }
+        snprintf(ret->name, sizeof(ret->name), "%.*s", (int)(eq - s), s);
+        snprintf(ret->value, sizeof(ret->value), "%.*s", (int)(end - eq - 1), eq + 1);
+        return true;
 }

@@ -1,4 +1,4 @@
-/* jsonw.c - JSON values on stdout. Absent values (and "") are null; timestamps are
+/* json_values.c - JSON values on stdout. Absent values (and "") are null; timestamps are
  * ISO-8601 UTC strings; numbers are numbers. Strings escape '"', '\\',
  * controls (C0, DEL, C1) and bidi controls and marks as \uXXXX; other valid UTF-8
  * passes through and an invalid byte becomes U+FFFD, so the output is always
@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "out.h"
+#include "print.h"
 
 static void json_bytes(const unsigned char *p, size_t len)
 {

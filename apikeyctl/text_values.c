@@ -1,8 +1,9 @@
-/* fmt.c - values as people read them in tables and "Field: value" lines. */
+/* text_values.c - values as people read them in tables and "Field: value"
+ * lines: times, counts, yes/no, "-" for none. */
 #include <inttypes.h>
 #include <string.h>
 
-#include "out.h"
+#include "print.h"
 
 const char *or_dash(const char *s)
 {
@@ -38,26 +39,9 @@ const char *fmt_yes_no(const struct opt_u64 *b)
         return !b->set ? "-" : b->v ? "yes" : "no";
 }
 
-void out_field(const char *label, const char *value)
+void text_field(const char *label, const char *value)
 {
         printf("%s: ", label);
         text_put(stdout, or_dash(value));
         fputc('\n', stdout);
-}
-
-bool policy_next(const char **p, struct policy_item *ret)
-{
-        const char *s = *p + strspn(*p, " "), *end = s + strcspn(s, " "), *eq = memchr(s, '=', (size_t)(end - s));
-
-        if (s == end)
-                return false;
-        *p = end;
-        if (!eq || eq == s || (size_t)(eq - s) >= sizeof(ret->name)) {
-                snprintf(ret->name, sizeof(ret->name), "?");
-                snprintf(ret->value, sizeof(ret->value), "%.*s", (int)(end - s), s);
-                return true;
-        }
-        snprintf(ret->name, sizeof(ret->name), "%.*s", (int)(eq - s), s);
-        snprintf(ret->value, sizeof(ret->value), "%.*s", (int)(end - eq - 1), eq + 1);
-        return true;
 }
