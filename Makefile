@@ -33,6 +33,7 @@ BINDIR      ?= $(PREFIX)/bin
 MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 CONFDIR     := $(SYSCONFDIR)/apikeyd
+COMPLETIONSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),/usr/share/bash-completion/completions)
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
@@ -258,7 +259,8 @@ install: $(PROGRAMS)
 	install -m 0644 systemd/apikeyd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf
 	install -m 0644 man/apikeyctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/apikeyd.8 man/pam_apikey.8 man/apikey-userdel.8 $(DESTDIR)$(MANDIR)/man8/
-	install -d $(DESTDIR)$(CONFDIR)/apikeyd.conf.d
+	install -d $(DESTDIR)$(CONFDIR)/apikeyd.conf.d $(DESTDIR)$(COMPLETIONSDIR)
+	install -m 0644 completion/apikeyctl $(DESTDIR)$(COMPLETIONSDIR)/apikeyctl
 	# An admin's configuration stays as it is.
 	[ -e $(DESTDIR)$(CONFDIR)/apikeyd.conf ] || install -m 0644 systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf
 	DESTDIR='$(DESTDIR)' scripts/post-install
@@ -271,6 +273,7 @@ uninstall:
 	      $(DESTDIR)$(UNITDIR)/apikeyd-control.socket $(DESTDIR)$(SYSUSERSDIR)/apikeyd.conf \
 	      $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf $(DESTDIR)$(MANDIR)/man1/apikeyctl.1 \
 	      $(DESTDIR)$(MANDIR)/man8/apikeyd.8 $(DESTDIR)$(MANDIR)/man8/pam_apikey.8
+	rm -f $(DESTDIR)$(COMPLETIONSDIR)/apikeyctl
 	# The configuration goes only if the admin did not change it.
 	-cmp -s systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf && rm -f $(DESTDIR)$(CONFDIR)/apikeyd.conf
 	-rmdir $(DESTDIR)$(CONFDIR)/apikeyd.conf.d $(DESTDIR)$(CONFDIR) 2>/dev/null

@@ -29,6 +29,9 @@ check "the unit runs the installed daemon, its options in the config file" \
         grep -qx 'ExecStart=/usr/sbin/apikeyd' "$D$unitdir/apikeyd.service"
 check "installed /etc/apikeyd/apikeyd.conf (mode 0644)" test "$(stat -c %a "$D/etc/apikeyd/apikeyd.conf" 2>&1)" = 644
 check "installed the drop-in directory /etc/apikeyd/apikeyd.conf.d" test -d "$D/etc/apikeyd/apikeyd.conf.d"
+compdir=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null)
+check "installed the bash completion in ${compdir:=/usr/share/bash-completion/completions}" \
+        cmp -s completion/apikeyctl "$D$compdir/apikeyctl"
 echo "max-lifetime = 7d" >>"$D/etc/apikeyd/apikeyd.conf"
 make -s --no-print-directory BUILD="$BUILD" DESTDIR="$D" PREFIX=/usr install >>"$T/install.log" 2>&1
 check "make install again keeps the admin's apikeyd.conf" grep -qx "max-lifetime = 7d" "$D/etc/apikeyd/apikeyd.conf"
