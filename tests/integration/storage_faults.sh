@@ -423,7 +423,13 @@ if part kill; then
                 p1=$!
                 auth_worker "${logins[@]}" &
                 pa=$!
-                sleep "0.0$((10 + RANDOM % 51))" # the workers get going; then 0-50 ms more
+                # The workers get going (one change acknowledged, at most 5 s: a
+                # loaded machine forks slowly); then 10-60 ms more.
+                for _ in $(seq 50); do
+                        grep -qs '^ack ' "$K"/w*.log && break
+                        sleep 0.1
+                done
+                sleep "0.0$((10 + RANDOM % 51))"
                 kill_daemon
                 touch "$K/stop"
                 wait "$p0" "$p1" "$pa"
