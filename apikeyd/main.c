@@ -238,7 +238,7 @@ static int run(const struct options *o)
                 sd_notify(0, "STOPPING=1");
         }
         if (r < 0)
-                log_error("%s", strerror(-r));
+                log_error("exiting: %s", strerror(-r));
         if (d.store && daemon_flush(&d) < 0)
                 log_error("could not write the last %zu audit records at exit", d.n_audit);
         writer_stop(&d);
