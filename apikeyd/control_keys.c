@@ -70,8 +70,13 @@ static int resolve_expiry(struct ctl_ctx *c, int64_t now, int64_t *ret)
                 if (!want)
                         want = (uint64_t)limit;
                 if ((int64_t)want > limit) {
-                        snprintf(msg, sizeof(msg), "the expiry is beyond the maximum key lifetime of %" PRIu64
-                                 " days set on apikeyd", c->d->max_lifetime_sec / 86400);
+                        uint64_t s = c->d->max_lifetime_sec;
+                        uint64_t unit = s % 86400 == 0 ? 86400 : s % 3600 == 0 ? 3600 : s % 60 == 0 ? 60 : 1;
+                        char u = unit == 86400 ? 'd' : unit == 3600 ? 'h' : unit == 60 ? 'm' : 's';
+
+                        snprintf(msg, sizeof(msg), "the expiry is beyond the longest key lifetime apikeyd allows "
+                                 "(max-lifetime = %" PRIu64 "%c): give --expires %" PRIu64 "%c or less", s / unit, u,
+                                 s / unit, u);
                         return ctl_reply(c, STATUS_LIMIT, msg), -ERANGE;
                 }
         }

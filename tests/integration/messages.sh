@@ -26,6 +26,9 @@ err_of "--unix-user names the missing account" 4 "no local account named nosuchu
 ctl_as root service-id create svc-b >/dev/null
 err_of "a second service ID of a name names it" 6 "service ID named svc-b exists" service-id create svc-b
 
+err_of "an expiry beyond the policy says the limit and what to give" 6 \
+        "max-lifetime = 90d\): give --expires 90d or less" create --expires 200d
+
 # Locked and rotated: which key.
 key=$(ctl_as "$alice" create --name m)
 id=$(key_id "$key")
