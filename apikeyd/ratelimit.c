@@ -8,7 +8,8 @@
 
 const char *rl_kind_name(enum rl_kind k)
 {
-        static const char *const names[_RL_KIND_MAX] = { [RL_RHOST] = "rhost", [RL_UID] = "uid", [RL_KEY] = "key" };
+        static const char *const names[_RL_KIND_MAX] = { [RL_RHOST] = "rhost", [RL_UID] = "uid", [RL_KEY] = "key",
+                                                          [RL_UID_RHOST] = "uid/rhost" };
 
         return k < _RL_KIND_MAX ? names[k] : "?";
 }

@@ -1,5 +1,10 @@
-/* ratelimit.h - failure budgets per source: remote host (PAM_RHOST), local
- * caller uid (non-root), and key ID.
+/* ratelimit.h - failure budgets per source and per key ID.
+ *
+ * A source is what a request's failures are charged to (abuse.c says which):
+ * a remote host named by a root caller (sshd), a remote host named by a
+ * non-root caller together with that caller's uid (nginx's worker, or a local
+ * user's claim, which spends only that uid's budget), or a non-root local uid
+ * that names no remote host.
  *
  * Each source has a bucket of `burst` failures that refills one failure per
  * `interval`. A source whose bucket is empty is blocked: its requests are
@@ -21,12 +26,15 @@
 #define RL_DEFAULT_BURST 10
 #define RL_DEFAULT_INTERVAL_MS 6000
 
-enum rl_kind { RL_RHOST, RL_UID, RL_KEY, _RL_KIND_MAX };
+enum rl_kind { RL_RHOST, RL_UID, RL_KEY, RL_UID_RHOST, _RL_KIND_MAX };
+
+/* "<uid>/<rhost>" for RL_UID_RHOST, the longest name. */
+#define RL_NAME_MAX (10 + 1 + PROTO_RHOST_MAX)
 
 struct rl_entry {
         uint8_t kind; /* enum rl_kind; an unused slot has name[0] == '\0' */
         bool blocked;
-        char name[PROTO_RHOST_MAX + 1];
+        char name[RL_NAME_MAX + 1];
         double tokens;
         int64_t updated_ms;
         int64_t blocked_since; /* unix seconds */

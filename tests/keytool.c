@@ -9,6 +9,14 @@
  *   keytool hold SOCKET N        open N connections that send nothing; print
  *                                how many the daemon accepted and after how many
  *                                ms each was closed
+ *   keytool flood SOCKET HEX N   send HEX as one record on each of N connections;
+ *                                print how the daemon answered (verdict=count)
+ *   keytool auth SOCKET USER KEY RHOST N
+ *                                N raw authentication requests naming RHOST, as
+ *                                any local process can send them; same output
+ *   keytool candidates KEY N     N other keys with KEY's ID, secret and a valid
+ *                                CRC but the last two secret characters: what
+ *                                someone who saw all but those two would try
  *   keytool time SOCKET USER N KEY...
  *                                N interleaved authentications with each KEY for
  *                                USER (or for NAME, when written NAME:KEY: user
@@ -92,6 +100,78 @@ static int exchange(const char *path, const uint8_t *data, size_t len)
                 printf("verdict=%s\n", verdict_to_string(v));
         if (wire_get_u32(&m, TAG_STATUS, &v) == 0)
                 printf("status=%s\n", status_to_string(v));
+        return 0;
+}
+
+/* One record on a fresh connection; the reply's verdict, or -1. */
+static int send_one(const char *path, const uint8_t *data, size_t len)
+{
+        uint8_t buf[WIRE_MAX_MSG];
+        struct wire_msg m;
+        uint32_t v;
+        int fd, r;
+
+        if (transport_connect(path, transport_now_ms() + 5000, &fd) < 0)
+                return -1;
+        r = send(fd, data, len, MSG_NOSIGNAL) < 0 ? -1 : 0;
+        if (r == 0 && (transport_recv(fd, buf, sizeof(buf), &m, transport_now_ms() + 5000) < 0 ||
+                       wire_get_u32(&m, TAG_VERDICT, &v) < 0 || v >= _VERDICT_MAX))
+                r = -1;
+        close(fd);
+        return r < 0 ? -1 : (int)v;
+}
+
+static int flood(const char *path, const uint8_t *data, size_t len, long n)
+{
+        long counts[_VERDICT_MAX + 1] = { 0 };
+
+        for (long i = 0; i < n; i++) {
+                int v = send_one(path, data, len);
+                counts[v < 0 ? _VERDICT_MAX : v]++;
+        }
+        for (int v = 0; v < _VERDICT_MAX; v++)
+                if (counts[v])
+                        printf("%s=%ld\n", verdict_to_string((uint32_t)v), counts[v]);
+        printf("no_reply=%ld\n", counts[_VERDICT_MAX]);
+        return 0;
+}
+
+static int auth_flood(const char *path, const char *user, const char *key, const char *rhost, long n)
+{
+        struct wire_buf b;
+
+        wire_init(&b, MSG_AUTH_REQUEST);
+        wire_put_str(&b, TAG_USER, user);
+        wire_put_str(&b, TAG_SERVICE, "keytool");
+        wire_put_str(&b, TAG_KEY, key);
+        if (rhost[0])
+                wire_put_str(&b, TAG_RHOST, rhost);
+        if (wire_finish(&b) < 0)
+                return 2;
+        return flood(path, b.data, b.len, n);
+}
+
+static int candidates(const char *key, long n)
+{
+        struct key_parts p;
+        char out[KEY_LEN + 1];
+        const char *a = KEY_SECRET_ALPHABET;
+        size_t alen = strlen(a);
+
+        if (key_parse(key, &p) < 0) {
+                fprintf(stderr, "keytool: not a key\n");
+                return 2;
+        }
+        for (size_t i = 0; i < alen * alen && n > 0; i++) {
+                p.secret[KEY_SECRET_LEN - 2] = a[i / alen];
+                p.secret[KEY_SECRET_LEN - 1] = a[i % alen];
+                if (key_format(p.id, p.secret, out, sizeof(out)) < 0)
+                        return 1;
+                if (strcmp(out, key) == 0)
+                        continue;
+                puts(out);
+                n--;
+        }
         return 0;
 }
 
@@ -271,6 +351,12 @@ int main(int argc, char **argv)
                 return serve(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "raw") == 0)
                 return exchange(argv[2], data, unhex(argv[3], data, sizeof(data)));
+        if (argc == 5 && strcmp(argv[1], "flood") == 0)
+                return flood(argv[2], data, unhex(argv[3], data, sizeof(data)), atol(argv[4]));
+        if (argc == 7 && strcmp(argv[1], "auth") == 0)
+                return auth_flood(argv[2], argv[3], argv[4], argv[5], atol(argv[6]));
+        if (argc == 4 && strcmp(argv[1], "candidates") == 0)
+                return candidates(argv[2], atol(argv[3]));
         if (argc == 3)
                 return derive(argv[1], argv[2]);
         fprintf(stderr, "usage: keytool wrong-secret|unknown-id|bad-checksum KEY | raw SOCKET HEX | oversize SOCKET\n");

@@ -84,6 +84,34 @@ depkey=$(ctl_as root create --service-id "dep$SUFFIX" --service "$service")
 expect_eq "a mapped service ID's key, user = the account: 200" "$(status -u "$deploy:$depkey")" 200
 expect_eq "… under the service ID's name: 401" "$(status -u "dep$SUFFIX:$depkey")" 401
 
+# Remote lockout (SECURITY.md): nginx runs PAM as www-data and passes the
+# client's address as PAM_RHOST; failures are charged to (www-data, address),
+# so 10 addresses sending 10 fake keys each lock out those addresses only. All
+# of 127/8 is loopback: curl --interface picks the client address.
+fake=$("$T/bin/keytool" unknown-id "$key")
+from() { local n=$1; shift; status --interface "127.0.0.$n" "$@"; }
+for n in $(seq 2 11); do for i in $(seq 1 10); do from "$n" -u "$alice:$fake" >/dev/null; done; done
+www=$(id -u www-data)
+expect_eq "the last address that failed 10 times is refused, even with alice's key: 401" \
+        "$(from 11 -K "$T/curl-alice")" 401
+check "… audited as rate_limited for that address, from www-data's uid" jq -e --argjson u "$www" \
+        'any(.[]; .result == "rate_limited" and .rhost == "127.0.0.11" and .peer_uid == $u)' \
+        <<<"$(ctl_as root audit --json)"
+check "… blocked as (www-data, address)" jq -e --arg s "$www/127.0.0.11" \
+        'any(.blocked[]; .kind == "uid/rhost" and .source == $s)' <<<"$(ctl_as root status --json)"
+check "the daemon saw each client's address as PAM_RHOST from www-data: 10 lockouts, one per address" \
+        jq -e --argjson u "$www" \
+        '[.[] | select(.event == "ratelimit" and .result == "blocked" and .peer_uid == $u) | .rhost] | unique | length == 10' \
+        <<<"$(ctl_as root audit --json)"
+expect_eq "after 100 fake keys from 10 addresses, alice's key from a fresh address: 200" \
+        "$(from 12 -K "$T/curl-alice")" 200
+expect_eq "… and from 127.0.0.1: 200" "$(status -K "$T/curl-alice")" 200
+# A local user naming an address in raw requests blocks nobody else for it.
+setpriv --reuid="$bob" --regid="$(id -g "$bob")" --clear-groups -- \
+        "$T/bin/keytool" auth "$AUTH_SOCK" "$alice" "$fake" 127.0.0.13 15 >"$T/bob-raw.out"
+check "bob's 15 raw requests naming 127.0.0.13 are rate limited for bob" grep -q '^rate_limited=' "$T/bob-raw.out"
+expect_eq "… and alice's key through nginx from 127.0.0.13: 200" "$(from 13 -K "$T/curl-alice")" 200
+
 ctl_as "$alice" disable "$id" >/dev/null
 expect_eq "a disabled key: 401" "$(status -K "$T/curl-alice")" 401
 check "no key appears in nginx's logs" bash -c '! grep -qF -e "$1" -e "$2" "$3"/*.log' _ "$key" "$sidkey" "$N"
