@@ -89,6 +89,8 @@ void audit_add(struct daemon *d, struct audit_record *r)
         d->audit[d->n_audit++] = *r;
         log_audit(r);
         flush_soon(d);
+        if (d->audit_max_records && d->audit_seq >= d->audit_prune_at)
+                maintenance_soon(d); /* the bound on the number of records */
 }
 
 struct verify_state {

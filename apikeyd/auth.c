@@ -253,6 +253,28 @@ static void decide_limited(struct daemon *d, const struct peer *p, const struct 
         abuse_charge(d, p, req->rhost, res->key_id, res->verdict);
 }
 
+/* A request that could not be read: counted against its source like a
+ * failure, and answered rate_limited once the source is blocked. */
+static void reject_limited(struct daemon *d, const struct peer *p, struct auth_result *res)
+{
+        if (abuse_source_blocked(d, p, "", res->detail, sizeof(res->detail)))
+                res->verdict = VERDICT_RATE_LIMITED;
+        else {
+                res->verdict = VERDICT_MALFORMED;
+                snprintf(res->detail, sizeof(res->detail), "malformed request");
+        }
+        abuse_charge(d, p, "", "", VERDICT_MALFORMED);
+}
+
+/* Every success gets its record; a source's failures get their own records
+ * up to a bound per interval, and are counted after that (tally.h). */
+static void audit_or_count(struct daemon *d, const struct peer *p, const struct auth_request *req,
+                           const struct auth_result *res, enum tally_event ev, enum verdict counted_as)
+{
+        if (tally_own_record(d, p, req->rhost, ev, counted_as))
+                audit_attempt(d, p, req, res);
+}
+
 void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *m)
 {
         struct auth_request req;
@@ -261,6 +283,8 @@ void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *
 
         if (read_request(m, &req) == 0 && m->type == MSG_AUTH_REQUEST)
                 decide_limited(d, p, &req, &k, &res);
+        else
+                reject_limited(d, p, &res);
         sodium_memzero(req.key, sizeof(req.key));
 
         if (res.verdict == VERDICT_OK) {
@@ -270,44 +294,72 @@ void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *
                 else
                         retire_predecessor(d, &k, now);
         }
-        audit_attempt(d, p, &req, &res);
+        audit_or_count(d, p, &req, &res, TALLY_AUTH, res.verdict);
         send_reply(p, &res);
 }
 
+/* The verdict a leak report that found no key counts as: a guess at an
+ * existing key's secret, or a name that is no key. */
+static enum verdict leak_miss(const struct auth_request *req, const struct key_record *k, int r,
+                              struct auth_result *res)
+{
+        struct key_parts parts;
+
+        if (r != -EACCES || key_parse(req->key, &parts) < 0)
+                return VERDICT_NOT_FOUND;
+        memcpy(res->key_id, parts.id, sizeof(res->key_id));
+        sodium_memzero(&parts, sizeof(parts));
+        key_identity(k, res->identity, sizeof(res->identity));
+        return VERDICT_BAD_SECRET;
+}
+
 /* A string with the key's shape and checksum was typed as a user name: it is
- * in logs now. If it is a real key, apply its leak action. The login fails
- * either way. */
+ * in logs now. If it is a real key, apply its leak action: whoever typed it
+ * holds the whole key (SECURITY.md). The login fails either way. A report
+ * that names no real key is a failure like a wrong key: it spends the
+ * source's budget (and the key's, for a wrong secret) and is audited, so
+ * leak reports are no faster oracle than logins. */
 void leak_report_handle(struct daemon *d, const struct peer *p, const struct wire_msg *m)
 {
         struct auth_request req;
         struct auth_result res = { .verdict = VERDICT_LEAKED };
         struct key_record k;
+        enum verdict counted_as = VERDICT_RATE_LIMITED;
         int r = read_request(m, &req);
 
-        if (r == 0 && abuse_source_blocked(d, p, req.rhost, res.detail, sizeof(res.detail)))
+        if (r < 0) {
+                reject_limited(d, p, &res);
+                audit_or_count(d, p, &req, &res, TALLY_AUTH, res.verdict);
+                send_reply(p, &res);
+                return;
+        }
+        if (abuse_source_blocked(d, p, req.rhost, res.detail, sizeof(res.detail)))
                 r = -EBUSY; /* a flood of key-shaped names is not looked up */
-        else if (r == 0)
+        else
                 r = key_lookup_verified(d, req.key, &k);
-        abuse_charge(d, p, req.rhost, "", VERDICT_LEAKED);
-        sodium_memzero(req.key, sizeof(req.key));
+        if (r != 0 && r != -EBUSY) {
+                counted_as = leak_miss(&req, &k, r, &res);
+                snprintf(res.detail, sizeof(res.detail), "a key-shaped user name that is no valid key");
+        }
+        if (r != 0)
+                abuse_charge(d, p, req.rhost, res.key_id, counted_as);
         if (r == 0) {
                 char how[PROTO_MESSAGE_MAX];
                 snprintf(how, sizeof(how), "typed as a user name at PAM service \"%s\" from \"%s\"", req.service,
                          req.rhost);
                 leak_apply(d, &k, how, p, NULL);
-        } else {
-                if (r != -EBUSY)
-                        snprintf(res.detail, sizeof(res.detail), "a key-shaped user name that is no valid key");
-                audit_attempt(d, p, &req, &res);
-        }
+        } else
+                audit_or_count(d, p, &req, &res, TALLY_LEAK, counted_as);
+        sodium_memzero(req.key, sizeof(req.key));
         send_reply(p, &res);
 }
 
 void auth_reject(struct daemon *d, const struct peer *p)
 {
         struct auth_request req = { 0 };
-        struct auth_result res = { .verdict = VERDICT_MALFORMED, .detail = "malformed request" };
+        struct auth_result res = { .verdict = VERDICT_MALFORMED };
 
-        audit_attempt(d, p, &req, &res);
+        reject_limited(d, p, &res);
+        audit_or_count(d, p, &req, &res, TALLY_AUTH, res.verdict);
         send_reply(p, &res);
 }

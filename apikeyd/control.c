@@ -204,6 +204,10 @@ static void audit_change(struct ctl_ctx *c, unsigned cmd)
 {
         struct audit_record a = { .event = "control" };
 
+        /* A flood of refused changes is counted, not recorded one by one. */
+        if (!tally_own_record(c->d, c->p, "", TALLY_CONTROL, c->status))
+                return;
+
         snprintf(a.action, sizeof(a.action), "%s", command_to_string(cmd));
         snprintf(a.result, sizeof(a.result), "%s", status_to_string(c->status));
         snprintf(a.key_id, sizeof(a.key_id), "%s", c->key_id);

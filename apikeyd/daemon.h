@@ -10,6 +10,7 @@
 #include "hashkey.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "tally.h"
 #include "wire.h"
 
 #define DEFAULT_DB_PATH "/var/lib/apikeyd/keys.db"
@@ -21,6 +22,7 @@
 #define DEFAULT_AUDIT_RETENTION_SEC (90 * 86400)
 #define DEFAULT_MAX_LIFETIME_SEC (90 * 86400) /* keys expire unless the policy says none */
 #define DEFAULT_ORPHAN_SCAN_SEC 300
+#define DEFAULT_AUDIT_MAX_RECORDS 1000000ULL /* about 300 MB of audit log */
 #define CONN_TIMEOUT_MS 5000 /* a client that sends nothing is dropped */
 #define DEFAULT_MAX_CONNECTIONS 256
 #define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */
@@ -71,6 +73,11 @@ struct daemon {
 
         struct ratelimit rl;
         struct writer *writer;
+
+        struct tally *tally; /* aggregate records of repeated failures */
+        sd_event_source *tally_timer;
+        uint64_t audit_max_records; /* 0: no bound on the number of audit records */
+        uint64_t audit_prune_at;    /* audit_seq at which to check that bound next */
 };
 
 /* The caller on one connection, from the kernel (SO_PEERCRED), never from
@@ -136,11 +143,24 @@ int audit_verify(struct daemon *d, uint64_t *ret_count, uint64_t *ret_bad_seq, c
 void audit_encode(const struct audit_record *r, struct wire_buf *b);
 /* Purges expired keys and old audit records. */
 void daemon_maintenance(struct daemon *d);
+/* Runs maintenance at the next turn of the loop: audit_add() calls it every
+ * audit_prune_step() records when the number of records is bounded. */
+void maintenance_soon(struct daemon *d);
+uint64_t audit_prune_step(const struct daemon *d);
 
 /* abuse.c: rate limits on authentications (see ratelimit.h). */
 bool abuse_source_blocked(struct daemon *d, const struct peer *p, const char *rhost, char *detail, size_t detailsz);
 bool abuse_key_blocked(struct daemon *d, const char *key_id);
 void abuse_charge(struct daemon *d, const struct peer *p, const char *rhost, const char *key_id, enum verdict v);
+
+/* tally.c: whether a failed request gets an audit record of its own (else it
+ * is counted into one record per source and interval, see tally.h). result
+ * is a verdict, or for TALLY_CONTROL a status. */
+bool tally_own_record(struct daemon *d, const struct peer *p, const char *rhost, enum tally_event ev,
+                      unsigned result);
+void tally_report(struct daemon *d); /* writes the counts gathered so far */
+int tally_start(struct daemon *d);
+void tally_stop(struct daemon *d); /* reports what is left */
 
 /* leak.c: a key found leaked (tripwire or scan). Returns what was done:
  * "disabled", "deleted" or "none". */

@@ -203,6 +203,7 @@ static int run(const struct options *o)
                 .max_keys_per_sid = (unsigned)o->max_keys_per_sid, .max_lifetime_sec = o->max_lifetime_sec,
                 .max_connections = (unsigned)o->max_connections, .options = o,
                 .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
+                .audit_max_records = o->audit_max_records,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
                 .orphan_scan_sec = o->orphan_scan_sec,
                 .usage = calloc(PENDING_MAX, sizeof(struct usage_entry)),
@@ -231,6 +232,8 @@ static int run(const struct options *o)
                 r = server_setup_idle(&d);
         if (r >= 0)
                 r = server_setup_timers(&d);
+        if (r >= 0)
+                r = tally_start(&d);
         if (r >= 0) {
                 sd_notify(0, "READY=1\nSTATUS=Serving API key authentication");
                 log_info("apikeyd %s ready (store %s, admin group %s)", APIKEY_VERSION, o->db, o->admin_group);
@@ -239,6 +242,8 @@ static int run(const struct options *o)
         }
         if (r < 0)
                 log_error("exiting: %s", strerror(-r));
+        if (d.store)
+                tally_stop(&d); /* the counts of the last interval go into the log */
         if (d.store && daemon_flush(&d) < 0)
                 log_error("could not write the last %zu audit records at exit", d.n_audit);
         writer_stop(&d);

@@ -33,6 +33,8 @@ const struct option_spec option_table[] = {
           "DURATION", "delete expired keys this long after expiry" },
         { "audit-retention", OPTION_DURATION, FIELD(audit_retention_sec), 1, DURATION_MAX_SECONDS, OPTION_POLICY,
           "DURATION", "keep audit records this long" },
+        { "audit-max-records", OPTION_NUMBER, FIELD(audit_max_records), 100, UINT64_C(1000000000000),
+          OPTION_POLICY | OPTION_ZERO_NONE, "N", "keep at most N audit records, pruning the oldest\n(none: no bound)" },
         { "rate-limit-burst", OPTION_NUMBER, FIELD(rl_burst), 0, 100000, OPTION_POLICY, "N",
           "failures a remote host, local uid or key ID may have\nbefore it is blocked (0: no limit)" },
         { "rate-limit-interval", OPTION_DURATION, FIELD(rl_interval_sec), 1, 86400, OPTION_POLICY, "DURATION",
@@ -66,6 +68,7 @@ int options_init(struct options *o)
                 .max_keys_per_user = DEFAULT_MAX_KEYS_PER_USER, .max_keys_per_sid = DEFAULT_MAX_KEYS_PER_SID,
                 .max_lifetime_sec = DEFAULT_MAX_LIFETIME_SEC,
                 .purge_after_sec = DEFAULT_PURGE_AFTER_SEC, .audit_retention_sec = DEFAULT_AUDIT_RETENTION_SEC,
+                .audit_max_records = DEFAULT_AUDIT_MAX_RECORDS,
                 .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
                 .max_connections = DEFAULT_MAX_CONNECTIONS, .orphan_scan_sec = DEFAULT_ORPHAN_SCAN_SEC,
         };

@@ -24,6 +24,7 @@ struct options {
         uint64_t max_lifetime_sec; /* 0: none */
         uint64_t purge_after_sec;
         uint64_t audit_retention_sec;
+        uint64_t audit_max_records; /* 0: no bound */
         uint64_t rl_burst; /* 0: no limit */
         uint64_t rl_interval_sec;
         uint64_t max_connections;

@@ -178,6 +178,9 @@ int store_audit_last_event(struct store *s, const char *identity, const char *ev
 /* Deletes the oldest records, up to the first one at or after before (never
  * the newest); *ret_deleted says how many. */
 int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
+/* Deletes the records before seq keep_from (never the newest): the bound on
+ * the number of records. *ret_deleted says how many. */
+int store_audit_prune_seq(struct store *s, uint64_t keep_from, uint64_t *ret_deleted);
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION 4

@@ -28,6 +28,7 @@ enum stmt_id {
         ST_AUDIT_PRUNE,
         ST_AUDIT_LAST_EVENT,
         ST_KEY_SET_ORPHANED,
+        ST_AUDIT_PRUNE_SEQ,
         _ST_MAX
 };
 

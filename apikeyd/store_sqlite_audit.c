@@ -175,3 +175,18 @@ int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted)
                 *ret_deleted = (uint64_t)sqlite3_changes(s->db);
         return r;
 }
+
+int store_audit_prune_seq(struct store *s, uint64_t keep_from, uint64_t *ret_deleted)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_AUDIT_PRUNE_SEQ,
+                                      "DELETE FROM audit WHERE seq < min(?1, (SELECT max(seq) FROM audit))");
+        int r;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, keep_from > INT64_MAX ? INT64_MAX : (int64_t)keep_from);
+        r = store_step_done(s, st);
+        if (r == 0 && ret_deleted)
+                *ret_deleted = (uint64_t)sqlite3_changes(s->db);
+        return r;
+}

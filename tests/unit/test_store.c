@@ -258,7 +258,14 @@ static void test_audit(const char *path)
         CHECK(store_audit_list(s, &f, count_audit, &n) == 0 && n == 3, "records since 3000: 3");
         CHECK(store_audit_prune(s, 3500, &deleted) == 0 && deleted == 3, "prune before 3500 removes 3");
         CHECK(store_audit_first(s, &seq, hash) == 0 && seq == 4, "the oldest kept is 4");
-        CHECK(store_audit_prune(s, 99999, &deleted) == 0 && deleted == 1, "pruning everything keeps the newest");
+        CHECK(store_audit_prune_seq(s, 4, &deleted) == 0 && deleted == 0, "prune by seq: nothing before 4 left");
+        a.seq = 6;
+        CHECK(store_audit_append(s, &a) == 0, "append record 6");
+        CHECK(store_audit_prune_seq(s, 5, &deleted) == 0 && deleted == 1, "prune by seq before 5 removes 4");
+        CHECK(store_audit_prune_seq(s, 99, &deleted) == 0 && deleted == 1 && store_audit_first(s, &seq, hash) == 0 &&
+                      seq == 6,
+              "prune by seq past the end keeps the newest");
+        CHECK(store_audit_prune(s, 99999, &deleted) == 0 && deleted == 0, "pruning everything keeps the newest");
         store_close(s);
         CHECK(sqlite3_open(path, &db) == SQLITE_OK, "open the file behind the store's back");
         CHECK(sqlite3_exec(db, "UPDATE audit SET result = 'forged'", NULL, NULL, NULL) != SQLITE_OK,
