@@ -248,9 +248,11 @@ static const char *const command_help[_CTL_MAX] = {
                 "never the key itself. STATE is active, disabled, expired, deleted or\n"
                 "unknown (not a real key). A summary goes to standard error.\n"
                 "\n"
-                "  --disable   apply each key's leak action (disable, delete or none);\n"
-                "              ACTION says what was done\n"
+                "  --disable   apply each key's leak action (disable, delete or none),\n"
+                "              whoever owns the key: you hold it; ACTION says what was done\n"
                 "\n"
+                "A string that is no real key counts as a failed login against your rate\n"
+                "limit and is audited; past the limit the scan stops with an error.\n"
                 "Lines longer than 1 MiB are skipped with a warning. Exit status 0 when\n"
                 "every file was read, whether keys were found or not; 1 when a file could\n"
                 "not be read.\n",

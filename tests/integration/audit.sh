@@ -79,12 +79,26 @@ expect_eq "scan alone changes nothing" "$(ctl_as "$alice" show "$(key_id "$leake
 json=$(ctl_as "$alice" scan --disable --json <"$T/leak.txt" 2>>"$T/scan.log")
 expect_eq "scan --disable (stdin) disables alice's key" \
         "$(ctl_as "$alice" show "$(key_id "$leaked")" --json | jq -r .state)" disabled
-expect_eq "… but not bob's key (alice may not)" "$(ctl_as "$bob" show "$(key_id "$bobs")" --json | jq -r .state)" active
-check "… and says so" jq -e --arg id "$(key_id "$bobs")" 'any(.[]; .id == $id and .action == "not_permitted")' <<<"$json"
+# Whoever presents a whole key holds it, and may apply that key's own leak
+# action, as the tripwire does for whoever types it as a user name
+# (SECURITY.md): alice found bob's key, so bob's key is revoked.
+expect_eq "… and bob's key too: alice presented the whole key" \
+        "$(ctl_as "$bob" show "$(key_id "$bobs")" --json | jq -r .state)" disabled
+check "… which scan reports" jq -e --arg id "$(key_id "$bobs")" 'any(.[]; .id == $id and .action == "disabled")' <<<"$json"
+check "… and the audit names alice as who found it" jq -e --arg a "$alice" \
+        'any(.[]; .event == "leak" and .caller == $a and (.detail | test("found by apikeyctl scan")))' \
+        <<<"$(ctl_as "$bob" audit --json)"
 expect_eq "the disabled leaked key fails" "$(pam_result apikey "$alice" "$leaked")" PAM_AUTH_ERR
+bobs2=$(create_key "$bob" --name bobs2 --leak-action delete)
+check "naming bob's key by its ID is not enough: alice may not disable it" \
+        test "$(exit_of ctl_as "$alice" disable "$(key_id "$bobs2")")" -ne 0
+expect_eq "… it stays active" "$(ctl_as "$bob" show "$(key_id "$bobs2")" --json | jq -r .state)" active
+pam_auth apikey "$bobs2" x >/dev/null
+expect_eq "the tripwire applies bob's chosen action (delete) for whoever typed his key" \
+        "$(exit_of ctl_as "$bob" show "$(key_id "$bobs2")")" "$(exit_of ctl_as "$bob" show nosuchkeyid0)"
 ctl_as root scan --disable "$T/leak.txt" >/dev/null 2>>"$T/scan.log"
 DIAG_LOGS+=("$T/scan.log")
-expect_eq "root's scan --disable disables bob's key" "$(ctl_as "$bob" show "$(key_id "$bobs")" --json | jq -r .state)" disabled
+expect_eq "root's scan --disable leaves bob's key disabled" "$(ctl_as "$bob" show "$(key_id "$bobs")" --json | jq -r .state)" disabled
 
 # Tampering: change or remove a record behind the daemon's back.
 stop_daemon
