@@ -36,7 +36,7 @@ const struct option_spec option_table[] = {
         { "audit-max-records", OPTION_NUMBER, FIELD(audit_max_records), 100, UINT64_C(1000000000000),
           OPTION_POLICY | OPTION_ZERO_NONE, "N", "keep at most N audit records, pruning the oldest\n(none: no bound)" },
         { "rate-limit-burst", OPTION_NUMBER, FIELD(rl_burst), 0, 100000, OPTION_POLICY, "N",
-          "failures a remote host, local uid or key ID may have\nbefore it is blocked (0: no limit)" },
+          "failures a source (remote host, or local uid with\nthe host it names) or key ID may have before it is\nblocked (0: no limit)" },
         { "rate-limit-interval", OPTION_DURATION, FIELD(rl_interval_sec), 1, 86400, OPTION_POLICY, "DURATION",
           "one more failure allowed per DURATION" },
         { "max-connections", OPTION_NUMBER, FIELD(max_connections), 1, 65536, OPTION_POLICY, "N",
