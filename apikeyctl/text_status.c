@@ -61,8 +61,9 @@ void text_status(const struct ctl_reply *r, const struct rec_list *blocked)
         }
         if (r->rl_burst.set && r->rl_interval.set) {
                 if (r->rl_burst.v)
-                        printf("Rate limit: %" PRIu64 " failures per remote host, local uid or key ID, then one "
-                               "per %" PRIu64 "s\n", r->rl_burst.v, r->rl_interval.v);
+                        printf("Rate limit: %" PRIu64 " failures per source (remote host, or local uid and host) "
+                               "or key ID, then one per %" PRIu64 "s\n",
+                               r->rl_burst.v, r->rl_interval.v);
                 else
                         text_field("Rate limit", "off");
         }
