@@ -183,6 +183,6 @@ int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
 int store_audit_prune_seq(struct store *s, uint64_t keep_from, uint64_t *ret_deleted);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 #endif

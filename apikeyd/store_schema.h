@@ -92,6 +92,12 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
         "DROP INDEX keys_one_classic;"
         "CREATE UNIQUE INDEX keys_one_classic ON keys (owner_name, owner_uid) "
         "WHERE kind = 'classic' AND rotated_to = '' AND orphaned_at = 0;",
+
+        /* 5: the accounts that own working user keys, one index step each:
+         * the scan for deleted accounts must not read a million keys on the
+         * thread that answers logins. */
+        "CREATE INDEX keys_live_owners ON keys (owner_name, owner_uid) "
+        "WHERE owner_type = 'user' AND orphaned_at = 0;",
 };
 
 #endif

@@ -29,6 +29,7 @@ enum stmt_id {
         ST_AUDIT_LAST_EVENT,
         ST_KEY_SET_ORPHANED,
         ST_AUDIT_PRUNE_SEQ,
+        ST_KEY_NEXT_OWNER,
         _ST_MAX
 };
 

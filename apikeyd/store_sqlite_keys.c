@@ -287,34 +287,44 @@ int store_key_set_orphaned(struct store *s, const char *id, int64_t when)
         return store_change_one(s, st);
 }
 
-struct owner_visit {
-        store_owner_cb cb;
-        void *userdata;
-};
-
-static int visit_owner(sqlite3_stmt *st, void *ctx)
-{
-        struct owner_visit *v = ctx;
-        char name[PROTO_USER_MAX + 1];
-
-        store_copy_text(st, 0, name, sizeof(name));
-        return v->cb(name, (uint32_t)sqlite3_column_int64(st, 1), v->userdata);
-}
-
 int store_key_owners(struct store *s, store_owner_cb cb, void *userdata)
 {
-        struct owner_visit v = { .cb = cb, .userdata = userdata };
-        sqlite3_stmt *st = NULL;
-        int r;
+        /* Skips from one account to the next through keys_live_owners: as
+         * many index searches as accounts, not a read of every key. */
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_NEXT_OWNER,
+                                      "SELECT owner_name, owner_uid FROM keys INDEXED BY keys_live_owners "
+                                      "WHERE owner_type = 'user' AND orphaned_at = 0 AND "
+                                      "(owner_name, owner_uid) > (?1, ?2) ORDER BY owner_name, owner_uid LIMIT 1");
+        char name[PROTO_USER_MAX + 1] = "";
+        int64_t uid = INT64_MIN;
+        int rc, r = 0;
 
-        /* keys_owner serves it: one step per account, not per key. */
-        if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT owner_name, owner_uid FROM keys "
-                               "WHERE owner_type = 'user' AND orphaned_at = 0", -1, &st, NULL) != SQLITE_OK) {
+        if (!st)
+                return -EIO;
+        for (;;) {
+                sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(st, 2, uid);
+                rc = sqlite3_step(st);
+                if (rc != SQLITE_ROW)
+                        break;
+                /* A name longer than any we store would be cut, and the next
+                 * search would find it again: refuse such a store. */
+                if ((size_t)sqlite3_column_bytes(st, 0) >= sizeof(name)) {
+                        sqlite3_reset(st);
+                        log_error("store: an owner name longer than %zu bytes", sizeof(name) - 1);
+                        return -EIO;
+                }
+                store_copy_text(st, 0, name, sizeof(name));
+                uid = sqlite3_column_int64(st, 1);
+                sqlite3_reset(st);
+                r = cb(name, (uint32_t)uid, userdata);
+                if (r < 0)
+                        return r;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
                 log_error("store: %s", sqlite3_errmsg(s->db));
-                sqlite3_finalize(st);
                 return -EIO;
         }
-        r = store_each_row(s, st, visit_owner, &v);
-        sqlite3_finalize(st);
-        return r;
+        return 0;
 }
