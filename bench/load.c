@@ -4,7 +4,10 @@
  * Every client does one warm-up operation, then all start together at a
  * time the parent sets. Throughput is the operations completed over the time
  * from that start to the end of the last one; latency percentiles are over
- * every operation (nearest rank). */
+ * every operation (nearest rank). A spec with a `during` hook holds the
+ * clients past their time until the hook has returned and DURING_TAIL_NS
+ * more, so that operations start after what the hook did (a disable on a
+ * slow, sanitized or loaded machine may take longer than the cell). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,11 +24,14 @@
 
 #define SAMPLES_CAP (4u << 20) /* 4 Mi samples, 64 MiB of address space, touched as used */
 #define READY_TIMEOUT_NS (300ull * 1000000000ull)
+#define DURING_TAIL_NS (200ull * 1000000ull)
 
 struct shared {
         unsigned ready;
         uint64_t start_ns; /* 0 until the parent says go */
         uint64_t end_ns;   /* latest end of an operation */
+        unsigned hold;     /* the parent's during hook is still running */
+        uint64_t hold_until; /* and the clients go on until then after it */
         uint64_t next;     /* next free sample */
         uint64_t ops, unexpected, errors;
         struct sample samples[];
@@ -73,7 +79,8 @@ static void client_main(struct shared *sh, op_fn op, void *ctx, unsigned id, uin
                 uint64_t t0 = bench_now_ns(), t1, slot;
                 enum outcome out;
 
-                if (t0 >= end)
+                if (t0 >= end && !__atomic_load_n(&sh->hold, __ATOMIC_SEQ_CST) &&
+                    t0 >= __atomic_load_n(&sh->hold_until, __ATOMIC_SEQ_CST))
                         break;
                 out = op(ctx, &rng);
                 t1 = bench_now_ns();
@@ -268,9 +275,13 @@ int load_run(const struct load_spec *spec, struct cell *ret)
                 r = wait_ready(sh, clients, pids);
         if (r == 0) {
                 uint64_t start = bench_now_ns() + 20000000ull;
+                __atomic_store_n(&sh->hold, spec->during != NULL, __ATOMIC_SEQ_CST);
                 __atomic_store_n(&sh->start_ns, start, __ATOMIC_SEQ_CST);
-                if (spec->during)
+                if (spec->during) {
                         spec->during(spec->during_arg, start);
+                        __atomic_store_n(&sh->hold_until, bench_now_ns() + DURING_TAIL_NS, __ATOMIC_SEQ_CST);
+                        __atomic_store_n(&sh->hold, 0, __ATOMIC_SEQ_CST);
+                }
         }
         reap(pids, clients, r < 0, &failed);
         if (r == 0 && failed)
