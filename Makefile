@@ -88,8 +88,8 @@ prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
-              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/bench/apikey-bench \
-              $(BUILD)/tests/journal_sink
+              $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/tests/bindswap.so \
+              $(BUILD)/bench/apikey-bench $(BUILD)/tests/journal_sink
 
 .PHONY: all tests check check-now check-package demo demo-now demo-ssh demo-ssh-now install uninstall clean deps fuzz
 all: $(PROGRAMS)
@@ -173,6 +173,12 @@ $(BUILD)/tests/failmalloc.so: tests/faults/failmalloc.c
 	$(call msg,LD,$@)
 	$(Q)$(CC) -std=gnu11 $(WARN) $(WERROR) $(HARDEN) -D_GNU_SOURCE $(FORTIFY) $(CPPFLAGS) $(CFLAGS) -fPIC -shared \
 		$(RELRO) $(LDFLAGS) -o $@ $< -ldl
+
+# LD_PRELOAD shim of listen_dir.sh (a symlink swapped in after bind()).
+$(BUILD)/tests/bindswap.so: tests/faults/bindswap.c
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -std=gnu11 -g $(WARN) $(HARDEN) -D_GNU_SOURCE -fPIC -shared $(RELRO) -o $@ $< -ldl
 
 tests: $(PROGRAMS) $(TEST_PROGS)
 

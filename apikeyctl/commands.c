@@ -17,7 +17,8 @@ struct cmd_spec {
 
 static const struct cmd_spec cmd_specs[_CTL_MAX] = {
         [CTL_CREATE] = { "create", ARG_NONE, CREATE_OPTS, MSG_KEY_INFO },
-        [CTL_LIST] = { "list", ARG_NONE, OPT(ALL) | OPT(USER) | OPT(SERVICE_ID) | OPT(INACTIVE), MSG_KEY_INFO },
+        [CTL_LIST] = { "list", ARG_NONE, OPT(ALL) | OPT(USER) | OPT(SERVICE_ID) | OPT(INACTIVE) | OPT(LIMIT) | OPT(AFTER),
+                        MSG_KEY_INFO },
         [CTL_SHOW] = { "show", ARG_KEY_ID, 0, MSG_KEY_INFO },
         [CTL_DISABLE] = { "disable", ARG_KEY_ID, 0, 0 },
         [CTL_ENABLE] = { "enable", ARG_KEY_ID, 0, 0 },
@@ -33,7 +34,8 @@ static const struct cmd_spec cmd_specs[_CTL_MAX] = {
         [CTL_SID_DELETE] = { CMD_SID_PREFIX "delete", ARG_SID, OPT(FORCE), 0 },
         [CTL_SID_LOCK] = { CMD_SID_PREFIX "lock", ARG_SID, 0, 0 },
         [CTL_SID_UNLOCK] = { CMD_SID_PREFIX "unlock", ARG_SID, 0, 0 },
-        [CTL_AUDIT] = { "audit", ARG_NONE, OPT(KEY) | OPT(IDENTITY) | OPT(SINCE) | OPT(VERIFY), MSG_AUDIT_RECORD },
+        [CTL_AUDIT] = { "audit", ARG_NONE, OPT(KEY) | OPT(IDENTITY) | OPT(SINCE) | OPT(VERIFY) | OPT(LIMIT) |
+                                               OPT(AFTER), MSG_AUDIT_RECORD },
         [CTL_LEAK] = { "scan", ARG_FILES, OPT(DISABLE), 0 },
         [CTL_PURGE_USER] = { "purge-user", ARG_ACCOUNT, OPT(ORPHANED), 0 },
 };

@@ -46,7 +46,8 @@ struct ctl_request {
         const char *name, *description, *leak_action, *unix_user, *filter_user, *identity;
         char services[PROTO_SERVICES_MAX + 1]; /* --service values joined by ',' */
         char sources[PROTO_SOURCES_MAX + 1];   /* --from values joined by ',' */
-        struct opt_u64 expires_at, max_uses, grace, since, inactive;
+        struct opt_u64 expires_at, max_uses, grace, since, inactive, limit;
+        const char *after; /* list, audit: the page's cursor (a key ID, an audit seq) */
 };
 
 /* What the command line asked for. */
@@ -64,6 +65,8 @@ struct ctl_options {
 struct ctl_reply {
         uint32_t status;
         bool has_message, has_key_id, has_key, has_version, has_caller, has_state, has_result, has_rotated_to, has_policy;
+        bool has_cursor;
+        char cursor[PROTO_CURSOR_MAX + 1]; /* list, audit: where the next page starts, when there is one */
         char message[PROTO_MESSAGE_MAX + 1];
         char key_id[KEY_ID_LEN + 1];
         char key[KEY_MAX_INPUT + 1];
@@ -101,7 +104,7 @@ enum opt_id {
         OPT_NAME, OPT_DESCRIPTION, OPT_EXPIRES, OPT_SERVICE, OPT_FROM, OPT_MAX_USES, OPT_LEAK_ACTION,
         OPT_CLASSIC, OPT_REPLACE, OPT_SERVICE_ID, OPT_ALL, OPT_USER, OPT_INACTIVE, OPT_GRACE,
         OPT_UNTIL_FIRST_USE, OPT_UNIX_USER, OPT_FORCE, OPT_KEY, OPT_IDENTITY, OPT_SINCE, OPT_VERIFY,
-        OPT_DISABLE, OPT_ORPHANED, _OPT_MAX
+        OPT_DISABLE, OPT_ORPHANED, OPT_LIMIT, OPT_AFTER, _OPT_MAX
 };
 #define OPT(x) (UINT32_C(1) << OPT_##x)
 /* The option whose name is arg or the part of arg before '=': -1 if none. */

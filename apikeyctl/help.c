@@ -124,16 +124,20 @@ static const char *const command_help[_CTL_MAX] = {
                 "\n" WHEN_HELP,
         [CTL_LIST] =
                 "Usage: apikeyctl list [--all] [--user USER] [--service-id NAME]\n"
-                "                      [--inactive DURATION] [--json]\n"
+                "                      [--inactive DURATION] [--limit N] [--after ID] [--json]\n"
                 "\n"
-                "Lists your keys: ID, identity, kind, name, state (\",locked\" added when\n"
+                "Lists your keys, oldest first: ID, identity, kind, name, state (\",locked\" added when\n"
                 "locked), expiry, last use and uses.\n"
                 "\n"
                 "  --all                 list every key (admins only)\n"
                 "  --user USER           only the keys of USER (yours, or admins)\n"
                 "  --service-id NAME     only the keys of the service ID NAME\n"
                 "  --inactive DURATION   only keys not used for DURATION (30s, 15m, 12h,\n"
-                "                        90d, 2w), counted from their creation if never used\n",
+                "                        90d, 2w), counted from their creation if never used\n"
+                "  --limit N             one page of at most N keys (1-10000); when more\n"
+                "                        exist, says how to get the next (with --json:\n"
+                "                        {\"records\": [...], \"next\": ID or null})\n"
+                "  --after ID            the keys after the key ID (where a page ended)\n",
         [CTL_SHOW] =
                 "Usage: apikeyctl show ID [--json]\n"
                 "\n"
@@ -214,13 +218,17 @@ static const char *const command_help[_CTL_MAX] = {
                 "Unlocks the service ID NAME.\n",
         [CTL_AUDIT] =
                 "Usage: apikeyctl audit [--key ID] [--identity KIND:NAME] [--since WHEN]\n"
-                "                       [--verify] [--json]\n"
+                "                       [--limit N] [--after SEQ] [--verify] [--json]\n"
                 "\n"
                 "Shows the audit log: logins and control commands, oldest first.\n"
                 "\n"
                 "  --key ID              only the records about the key ID\n"
                 "  --identity KIND:NAME  only those about user:NAME or service:NAME\n"
                 "  --since WHEN          only those since WHEN (a duration counts back)\n"
+                "  --limit N             one page of at most N records (1-10000); when more\n"
+                "                        exist, says how to get the next (with --json:\n"
+                "                        {\"records\": [...], \"next\": SEQ or null})\n"
+                "  --after SEQ           the records after the one numbered SEQ\n"
                 "  --verify              check the log's hash chain instead: prints\n"
                 "                        \"audit chain ok: N records\" or \"audit chain\n"
                 "                        broken at record N: REASON\" (exit status 1)\n"

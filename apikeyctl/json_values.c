@@ -104,3 +104,16 @@ void json_array(const struct rec_list *l, void (*object)(const void *rec))
         }
         fputs("]\n", stdout);
 }
+
+/* A page of list or audit (--limit): {"records": [...], "next": cursor or null}. */
+void json_page_begin(void)
+{
+        fputs("{\"records\": ", stdout);
+}
+
+void json_page_end(const char *next)
+{
+        fputs(", \"next\": ", stdout);
+        json_str(next);
+        fputs("}\n", stdout);
+}

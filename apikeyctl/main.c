@@ -25,6 +25,29 @@ static int finish_output(const struct ctl_options *o, const struct ctl_reply *r,
         return EXIT_FAILURE_OTHER;
 }
 
+/* list and audit without --limit: every page, one exchange each. */
+static bool follows_pages(const struct ctl_options *o)
+{
+        return (o->command == CTL_LIST || (o->command == CTL_AUDIT && !(o->req.flags & CTL_FLAG_VERIFY))) &&
+               !o->req.limit.set;
+}
+
+static int exchange_all(const struct ctl_options *o, struct rec_list *records, struct ctl_reply *reply)
+{
+        char cursor[PROTO_CURSOR_MAX + 1];
+        struct ctl_options next = *o;
+        int r = client_exchange(o, records, reply);
+
+        while (r == EXIT_OK && follows_pages(o) && reply->status == STATUS_OK && reply->has_cursor &&
+               print_reply_check(o, records, reply) == EXIT_OK) {
+                memcpy(cursor, reply->cursor, sizeof(cursor));
+                next.req.after = cursor;
+                reply_wipe(reply);
+                r = client_exchange(&next, records, reply);
+        }
+        return r;
+}
+
 static int run(const struct ctl_options *o)
 {
         struct rec_list records = { 0 };
@@ -33,7 +56,7 @@ static int run(const struct ctl_options *o)
 
         if (o->command == CTL_LEAK)
                 return finish_output(o, &reply, scan_run(o));
-        r = client_exchange(o, &records, &reply);
+        r = exchange_all(o, &records, &reply);
         if (r == EXIT_OK)
                 r = reply_check_status(o, &reply);
         if (r == EXIT_OK)

@@ -154,6 +154,30 @@ static int apply_since(const char *opt, const char *v, struct ctl_request *r)
         return -1;
 }
 
+static int apply_limit(const char *opt, const char *v, struct ctl_request *r)
+{
+        char *end;
+        unsigned long long n;
+
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (!*v || *v == '-' || *end || errno || n == 0 || n > PROTO_PAGE_MAX) {
+                ctl_err("%s takes a number of records from 1 to %d (more come in further pages: --after)", opt,
+                        PROTO_PAGE_MAX);
+                return EXIT_USAGE;
+        }
+        r->limit = (struct opt_u64){ true, n };
+        return -1;
+}
+
+/* Checked against the command in opts_check: a key ID (list) or an audit
+ * sequence number. */
+static int apply_after(const char *opt, const char *v, struct ctl_request *r)
+{
+        r->after = v;
+        return check_text(opt, v, PROTO_CURSOR_MAX, false);
+}
+
 /* Appends v to the comma-separated list buf; checks v and the total. */
 static int append_list(const char *opt, const char *v, char *buf, size_t sz, bool (*valid)(const char *),
                        const char *what)
@@ -214,6 +238,8 @@ static const struct opt_spec opt_specs[_OPT_MAX] = {
         [OPT_VERIFY] = { "--verify", false, CTL_FLAG_VERIFY, NULL },
         [OPT_DISABLE] = { "--disable", false, CTL_FLAG_APPLY, NULL },
         [OPT_ORPHANED] = { "--orphaned", false, CTL_FLAG_ORPHANED, NULL },
+        [OPT_LIMIT] = { "--limit", false, 0, apply_limit },
+        [OPT_AFTER] = { "--after", false, 0, apply_after },
 };
 
 int opts_find(const char *arg, uint32_t allowed, const char **ret_value, bool *ret_has_value)
@@ -274,6 +300,15 @@ int opts_check(const struct ctl_options *o, uint32_t given)
                 return conflict("--grace", "--until-first-use");
         if ((given & OPT(VERIFY)) && (given & (OPT(KEY) | OPT(IDENTITY) | OPT(SINCE))))
                 return conflict("--verify", "--key, --identity or --since (it checks the whole log)");
+        if ((given & OPT(VERIFY)) && (given & (OPT(LIMIT) | OPT(AFTER))))
+                return conflict("--verify", "--limit or --after (it checks the whole log)");
+        if ((given & OPT(AFTER)) && o->command == CTL_LIST && check_key_id(o->req.after) >= 0)
+                return EXIT_USAGE;
+        if ((given & OPT(AFTER)) && o->command == CTL_AUDIT &&
+            (strspn(o->req.after, "0123456789") != strlen(o->req.after) || strlen(o->req.after) > 19)) {
+                ctl_err("--after takes the sequence number of an audit record (the last one you have)");
+                return EXIT_USAGE;
+        }
         if (o->command == CTL_SID_UPDATE && !(given & (OPT(UNIX_USER) | OPT(DESCRIPTION)))) {
                 ctl_err("nothing to update: give --unix-user or --description (see 'apikeyctl service-id update --help')");
                 return EXIT_USAGE;

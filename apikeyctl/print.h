@@ -40,6 +40,8 @@ void json_time(const struct opt_u64 *t, bool zero_is_null);
 void json_bool(const struct opt_u64 *b);
 void json_member(const char *name); /* ", \"name\": " */
 void json_array(const struct rec_list *l, void (*object)(const void *rec));
+void json_page_begin(void);
+void json_page_end(const char *next); /* NULL: the last page */
 
 /* text_keys.c and json_keys.c: keys, new keys, and the result of a change. */
 void text_key_list(const struct rec_list *l);

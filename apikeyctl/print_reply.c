@@ -34,6 +34,17 @@ static int check_one(const struct rec_list *l, const char *name, bool exactly)
         return strcmp(got, name) == 0 ? EXIT_OK : ctl_protocol_error("the reply describes another one than asked");
 }
 
+/* A page's cursor: the last record's key ID or audit seq, as the daemon says. */
+static int check_cursor(const struct ctl_options *o, const struct ctl_reply *r)
+{
+        if (!r->has_cursor)
+                return EXIT_OK;
+        if (o->command == CTL_LIST ? key_id_valid(r->cursor)
+                                   : (r->cursor[0] && strspn(r->cursor, "0123456789") == strlen(r->cursor)))
+                return EXIT_OK;
+        return ctl_protocol_error("the reply's cursor for the next page is malformed");
+}
+
 static int check_verify(const struct ctl_reply *r)
 {
         if (r->has_result && strcmp(r->result, "ok") == 0)
@@ -57,8 +68,10 @@ int print_reply_check(const struct ctl_options *o, const struct rec_list *l, con
         case CTL_SID_CREATE:
         case CTL_SID_UPDATE:
                 return check_one(l, o->req.service_id, false);
+        case CTL_LIST:
+                return check_cursor(o, r);
         case CTL_AUDIT:
-                return (o->req.flags & CTL_FLAG_VERIFY) ? check_verify(r) : EXIT_OK;
+                return (o->req.flags & CTL_FLAG_VERIFY) ? check_verify(r) : check_cursor(o, r);
         default:
                 return EXIT_OK;
         }
@@ -109,10 +122,33 @@ static void print_sid(const struct ctl_options *o, const struct rec_list *l)
                 text_result("service ID ", o->req.service_id, result_word(o->command));
 }
 
+/* list and audit: everything (apikeyctl followed the pages), or with
+ * --limit one page and where the next one starts. */
+static void print_records(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r,
+                          void (*text)(const struct rec_list *), void (*json)(const struct rec_list *))
+{
+        const char *next = r->has_cursor ? r->cursor : NULL;
+
+        if (!o->req.limit.set) {
+                o->json ? json(l) : text(l);
+                return;
+        }
+        if (o->json) {
+                json_page_begin();
+                json(l);
+                json_page_end(next);
+                return;
+        }
+        text(l);
+        if (next && fflush(stdout) == 0)
+                fprintf(stderr, "apikeyctl: more records follow; for the next page repeat the command with "
+                                "--after %s\n", next);
+}
+
 static int print_audit(const struct ctl_options *o, const struct rec_list *l, const struct ctl_reply *r)
 {
         if (!(o->req.flags & CTL_FLAG_VERIFY)) {
-                o->json ? json_audit_list(l) : text_audit_list(l);
+                print_records(o, l, r, text_audit_list, json_audit_list);
                 return EXIT_OK;
         }
         o->json ? json_audit_verify(r) : text_audit_verify(r);
@@ -158,7 +194,7 @@ int print_reply(const struct ctl_options *o, const struct rec_list *l, const str
                 print_new_key(o, l, r);
                 break;
         case CTL_LIST:
-                o->json ? json_key_list(l) : text_key_list(l);
+                print_records(o, l, r, text_key_list, json_key_list);
                 break;
         case CTL_SHOW:
                 o->json ? json_key_show(rec_at(l, 0)) : text_key_show(rec_at(l, 0));

@@ -23,6 +23,7 @@ static const struct {
         REPLY_STR(TAG_RESULT, result, has_result),
         REPLY_STR(TAG_ROTATED_TO, rotated_to, has_rotated_to),
         REPLY_STR(TAG_POLICY, policy, has_policy),
+        REPLY_STR(TAG_CURSOR, cursor, has_cursor),
 };
 
 static const struct {

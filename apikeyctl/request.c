@@ -36,6 +36,9 @@ int request_build(const struct ctl_options *o, struct wire_buf *b)
         put_u64(b, TAG_GRACE, &q->grace);
         put_u64(b, TAG_SINCE, &q->since);
         put_u64(b, TAG_INACTIVE, &q->inactive);
+        if (q->limit.set)
+                wire_put_u32(b, TAG_LIMIT, (uint32_t)q->limit.v);
+        wire_put_str(b, TAG_CURSOR, q->after);
         /* list always said which keys it wants; the rest only when set. */
         if (q->flags || o->command == CTL_LIST)
                 wire_put_u32(b, TAG_FLAGS, q->flags);

@@ -93,14 +93,6 @@ void audit_add(struct daemon *d, struct audit_record *r)
                 maintenance_soon(d); /* the bound on the number of records */
 }
 
-struct verify_state {
-        const struct daemon *d;
-        uint64_t count, expect_seq, bad_seq, first_seq;
-        uint8_t prev[AUDIT_HASH_LEN];
-        const char *why;
-        uint64_t pruned_from; /* first kept seq named by the newest prune record */
-};
-
 static int verify_one(const struct audit_record *r, void *userdata)
 {
         static const uint8_t zero[AUDIT_HASH_LEN];
@@ -128,23 +120,37 @@ static int verify_one(const struct audit_record *r, void *userdata)
         return 0;
 }
 
-int audit_verify(struct daemon *d, uint64_t *ret_count, uint64_t *ret_bad_seq, const char **ret_why)
+void audit_verify_begin(struct daemon *d, struct verify_state *v, uint64_t upto)
 {
-        struct verify_state v = { .d = d };
-        int r = daemon_flush(d);
+        *v = (struct verify_state){ .d = d, .upto = upto };
+}
 
-        if (r == 0)
-                r = store_audit_list(d->store, NULL, verify_one, &v);
-        if (r == 0 && v.count > 0 && v.first_seq != 1 && v.first_seq != v.pruned_from) {
-                v.why = "records were removed from the start of the log outside retention", v.bad_seq = v.first_seq;
-                r = -EBADMSG;
+int audit_verify_step(struct verify_state *v, unsigned n)
+{
+        struct audit_filter f = { .after_seq = v->count ? v->expect_seq - 1 : 0, .limit = n };
+        uint64_t before = v->count;
+        int r = store_audit_list(v->d->store, &f, verify_one, v);
+
+        if (r == -EBADMSG && v->why)
+                return 0; /* a break ends the walk */
+        if (r < 0)
+                return r;
+        return v->count - before == n ? 1 : 0; /* a full chunk: there may be more */
+}
+
+int audit_verify_end(struct verify_state *v)
+{
+        if (v->why)
+                return -EBADMSG;
+        if (v->count > 0 && v->first_seq != 1 && v->first_seq != v->pruned_from) {
+                v->why = "records were removed from the start of the log outside retention", v->bad_seq = v->first_seq;
+                return -EBADMSG;
         }
-        if (r == 0 && (v.count ? v.expect_seq - 1 : 0) != d->audit_seq) {
-                v.why = "the newest records are missing", v.bad_seq = v.expect_seq;
-                r = -EBADMSG;
+        /* Records written while the walk went on are checked too; those up to
+         * where the log stood when it began must be there. */
+        if ((v->count ? v->expect_seq - 1 : 0) < v->upto) {
+                v->why = "the newest records are missing", v->bad_seq = v->count ? v->expect_seq : 1;
+                return -EBADMSG;
         }
-        *ret_count = v.count;
-        *ret_bad_seq = v.bad_seq;
-        *ret_why = v.why;
-        return r;
+        return 0;
 }

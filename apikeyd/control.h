@@ -50,6 +50,12 @@ int ctl_check_limit(struct ctl_ctx *c, const struct key_record *k, bool frees_on
 /* Answers a new key: KEY_INFO, then the reply carrying the key. */
 int ctl_reply_new_key(struct ctl_ctx *c, const struct key_record *k, const char *key);
 
+/* control_page.c: answers in pages, produced in steps after the handler
+ * returns. need_written: wait for the writer to store the pending uses. */
+int ctl_page_keys(struct ctl_ctx *c, const struct key_filter *f, bool need_written);
+int ctl_page_audit(struct ctl_ctx *c, const struct audit_filter *f);
+int ctl_page_verify(struct ctl_ctx *c);
+
 int cmd_create(struct ctl_ctx *c);
 int cmd_list(struct ctl_ctx *c);
 int cmd_show(struct ctl_ctx *c);

@@ -10,36 +10,6 @@
 #include "options.h"
 #include "transport.h"
 
-static int send_record(const struct audit_record *r, void *userdata)
-{
-        struct ctl_ctx *c = userdata;
-        struct wire_buf b;
-
-        audit_encode(r, &b);
-        return peer_send(c->p, &b);
-}
-
-static int verify(struct ctl_ctx *c)
-{
-        uint64_t count = 0, bad = 0;
-        const char *why = NULL;
-        struct wire_buf b;
-        int r = audit_verify(c->d, &count, &bad, &why);
-
-        if (r < 0 && r != -EBADMSG)
-                return ctl_reply(c, STATUS_INTERNAL, "could not read the audit log");
-        c->status = STATUS_OK;
-        wire_init(&b, MSG_CTL_REPLY);
-        wire_put_u32(&b, TAG_STATUS, STATUS_OK);
-        wire_put_str(&b, TAG_RESULT, r == 0 ? "ok" : "broken");
-        wire_put_u64(&b, TAG_KEY_COUNT, count);
-        if (r < 0) {
-                wire_put_u64(&b, TAG_SEQ, bad);
-                wire_put_str(&b, TAG_MESSAGE, why);
-        }
-        return peer_send(c->p, &b);
-}
-
 int cmd_audit(struct ctl_ctx *c)
 {
         char key_id[KEY_ID_LEN + 1], identity[PROTO_IDENTITY_MAX + 1], own[PROTO_IDENTITY_MAX + 1];
@@ -47,7 +17,7 @@ int cmd_audit(struct ctl_ctx *c)
         uint64_t since = 0;
 
         if (c->flags & CTL_FLAG_VERIFY)
-                return verify(c);
+                return ctl_page_verify(c);
         ctl_get_str(c->m, TAG_KEY_ID, key_id, sizeof(key_id));
         ctl_get_str(c->m, TAG_IDENTITY, identity, sizeof(identity));
         (void)wire_get_u64(c->m, TAG_SINCE, &since);
@@ -62,10 +32,9 @@ int cmd_audit(struct ctl_ctx *c)
         f.since = since > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)since;
         /* A user reads their own account's history, not that of an older,
          * deleted account of the same name (orphan.c). */
-        if (daemon_flush(c->d) < 0 || (!c->admin && orphan_audit_cutoff(c->d, c->caller, &f.after_seq) < 0) ||
-            store_audit_list(c->d->store, &f, send_record, c) < 0)
+        if (!c->admin && orphan_audit_cutoff(c->d, c->caller, &f.after_seq) < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "could not read the audit log");
-        return ctl_reply(c, STATUS_OK, NULL);
+        return ctl_page_audit(c, &f);
 }
 
 static void send_blocked(const struct rl_entry *e, void *userdata)

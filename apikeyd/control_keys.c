@@ -247,11 +247,6 @@ int cmd_create(struct ctl_ctx *c)
         return r;
 }
 
-static int list_one(const struct key_record *k, void *userdata)
-{
-        return ctl_send_key_info(userdata, k);
-}
-
 /* list --user NAME: the keys of the account NAME is now (its uid, none of
  * an older account's of that name: those are orphaned); when NAME is no
  * account any more, whatever keys it left, for an admin to purge. */
@@ -296,17 +291,13 @@ int cmd_list(struct ctl_ctx *c)
 
         if (list_filter(c, &f, user, sid) < 0)
                 return 0;
-        /* --inactive filters on the store's last use: write the pending ones
-         * (other lists show them anyway, from memory). */
-        if (daemon_flush(c->d) < 0 && f.unused_since)
-                return ctl_reply(c, STATUS_INTERNAL, "could not write pending uses");
         if (!f.owner_name && !(c->flags & CTL_FLAG_ALL) && !c->admin)
                 return ctl_reply(c, STATUS_OK, NULL);
         if (f.owner_name && !f.owner_name[0])
                 return ctl_reply(c, STATUS_OK, NULL); /* no account, no keys */
-        if (store_key_list(c->d->store, &f, list_one, c) < 0)
-                return ctl_reply(c, STATUS_INTERNAL, "could not list keys");
-        return ctl_reply(c, STATUS_OK, NULL);
+        /* --inactive filters on the store's last use: the pending uses are
+         * written first (other lists show them anyway, from memory). */
+        return ctl_page_keys(c, &f, f.unused_since != 0);
 }
 
 int cmd_show(struct ctl_ctx *c)

@@ -23,8 +23,11 @@
 #define DEFAULT_MAX_LIFETIME_SEC (90 * 86400) /* keys expire unless the policy says none */
 #define DEFAULT_ORPHAN_SCAN_SEC 300
 #define DEFAULT_AUDIT_MAX_RECORDS 1000000ULL /* about 300 MB of audit log */
-#define CONN_TIMEOUT_MS 5000 /* a client that sends nothing is dropped */
+#define CONN_TIMEOUT_MS 5000 /* a client that sends nothing, or reads nothing, is dropped */
+#define CONN_MAX_LIFE_MS 60000 /* ... and every client after this, however slowly it reads */
+#define CONN_QUEUE_MAX (512 * 1024) /* reply bytes a connection may leave unread; then it is dropped */
 #define DEFAULT_MAX_CONNECTIONS 256
+#define DEFAULT_MAX_CONNECTIONS_PER_UID 32
 #define FLUSH_INTERVAL_USEC 1000000ULL /* uses and audit records reach the disk within this */
 #define MAINTENANCE_INTERVAL_USEC (3600ULL * 1000000ULL)
 #define BATCH_MAX 256 /* pending uses or audit records that hand a batch to the writer */
@@ -40,6 +43,8 @@ struct usage_entry {
 };
 
 struct options;
+struct listener;
+struct conn;
 
 struct daemon {
         const struct options *options; /* as configured, for status */
@@ -59,8 +64,14 @@ struct daemon {
         sd_event_source *maintenance_timer;
         uint64_t orphan_scan_sec;
         sd_event_source *orphan_timer;
+        unsigned max_connections_per_uid; /* root exempt */
         unsigned connections;
-        bool warned_full;
+        struct uid_count *uid_counts; /* max_connections slots (server.c) */
+        size_t n_uid_counts;
+        struct listener *listeners;
+        bool accept_paused; /* out of descriptors (server.c) */
+        sd_event_source *accept_timer;
+        int64_t warned_full_at, warned_fds_at;
         int64_t started_at; /* CLOCK_REALTIME seconds */
 
         struct usage_entry *usage; /* BATCH_MAX entries */
@@ -80,6 +91,11 @@ struct daemon {
         uint64_t audit_prune_at;    /* audit_seq at which to check that bound next */
 };
 
+struct uid_count {
+        uid_t uid;
+        unsigned n;
+};
+
 /* The caller on one connection, from the kernel (SO_PEERCRED), never from
  * anything the client sends. */
 struct peer {
@@ -87,7 +103,7 @@ struct peer {
         uid_t uid;
         gid_t gid;
         pid_t pid;
-        int64_t deadline_ms;
+        struct conn *conn; /* where its replies are queued (conn.c) */
 };
 
 int peer_from_fd(int fd, struct peer *ret);
@@ -95,8 +111,19 @@ int peer_from_fd(int fd, struct peer *ret);
 bool peer_is_admin(const struct peer *p, const char *admin_group);
 /* The account name of the peer's uid: 0 or -ENOENT. */
 int peer_name(const struct peer *p, char *buf, size_t bufsz);
-/* Finishes and sends one reply message on the peer's connection. */
+/* Finishes one reply message and queues it on the peer's connection: 0, or
+ * -errno when the connection is gone (then stop producing). */
 int peer_send(const struct peer *p, struct wire_buf *b);
+
+/* A long answer, produced in steps (conn.c): step queues some records and
+ * returns PRODUCE_MORE, PRODUCE_WAIT (call again in a moment: it waits for
+ * the writer thread), PRODUCE_DONE once it queued its final reply, or
+ * -errno to drop the connection. Steps run one per loop iteration, only
+ * when everything queued before has been written. free_state runs once,
+ * whatever happens. */
+enum { PRODUCE_DONE = 0, PRODUCE_MORE = 1, PRODUCE_WAIT = 2 };
+typedef int (*produce_fn)(const struct peer *p, void *state);
+int peer_produce(const struct peer *p, produce_fn step, void *state, void (*free_state)(void *));
 
 void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
 void leak_report_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
@@ -107,6 +134,12 @@ void control_reject(const struct peer *p, const char *why);
 
 enum listener_kind { LISTENER_AUTH, LISTENER_CONTROL };
 int server_add_listener(struct daemon *d, int fd, enum listener_kind kind);
+/* conn.c: serves an accepted connection (counted by the caller). */
+int conn_new(struct daemon *d, int fd, const struct peer *p, enum listener_kind kind);
+int conn_queue(struct conn *c, const uint8_t *data, size_t len);
+int conn_produce(struct conn *c, produce_fn step, void *state, void (*free_state)(void *));
+/* server.c: a connection of uid closed. */
+void server_connection_closed(struct daemon *d, uid_t uid);
 int server_setup_idle(struct daemon *d);
 int server_setup_timers(struct daemon *d);
 
@@ -132,14 +165,32 @@ int daemon_flush(struct daemon *d);
 /* writer.c: hands the pending batch to the writer thread unless it is busy
  * (-EBUSY); never waits. */
 int daemon_flush_async(struct daemon *d);
+/* Without waiting: a ticket for what is pending now, and whether it is in
+ * the store (handing it to the writer if it is idle). For answers that read
+ * the store (audit, list --inactive) and must not stop the loop. */
+uint64_t writer_ticket(struct daemon *d);
+bool writer_ticket_done(struct daemon *d, uint64_t ticket);
 int writer_start(struct daemon *d);
 void writer_stop(struct daemon *d);
 /* The batch being written, which still counts as pending uses. */
 const struct usage_entry *writer_inflight_usage(const struct daemon *d, size_t *ret_n);
 /* Arms the flush timer if it is not armed. */
 void flush_soon(struct daemon *d);
-/* Walks the chain; 0 with *ret_count, or -EBADMSG with *ret_bad_seq and a reason. */
-int audit_verify(struct daemon *d, uint64_t *ret_count, uint64_t *ret_bad_seq, const char **ret_why);
+/* Walks the chain in steps, so that a long log never stops the loop for
+ * long: begin (upto: the newest seq that must be in the store), step until
+ * it returns 0 (1: more to check; -errno: the store failed; a break found
+ * ends the walk), then end: 0, or -EBADMSG with bad_seq and why. */
+struct verify_state {
+        const struct daemon *d;
+        uint64_t upto;
+        uint64_t count, expect_seq, bad_seq, first_seq;
+        uint8_t prev[AUDIT_HASH_LEN];
+        const char *why;
+        uint64_t pruned_from; /* first kept seq named by the newest prune record */
+};
+void audit_verify_begin(struct daemon *d, struct verify_state *v, uint64_t upto);
+int audit_verify_step(struct verify_state *v, unsigned n);
+int audit_verify_end(struct verify_state *v);
 void audit_encode(const struct audit_record *r, struct wire_buf *b);
 /* Purges expired keys and old audit records. */
 void daemon_maintenance(struct daemon *d);
@@ -201,6 +252,12 @@ const char *key_state(const struct key_record *k, int64_t now); /* "active", "di
 void key_identity(const struct key_record *k, char *buf, size_t bufsz);
 /* Verifies a full key string against the store: 0 and *ret, -ENOENT, -EACCES (bad secret), -EINVAL. */
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret);
+
+/* safedir.c: a directory owned by root or the daemon's user and writable
+ * by no one else (group and others): 0, or -errno after logging why. */
+int safedir_check(int dfd, const char *path);
+int safedir_open(const char *path, int *ret_fd); /* O_NOFOLLOW, then checked */
+int safedir_check_parent(const char *file);       /* the directory file is in */
 
 /* Listening sockets: from systemd by name, or bound in dir. Returns the
  * number added or -errno. */

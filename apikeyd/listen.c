@@ -1,6 +1,8 @@
 /* listen.c - the two listening sockets: "auth" for the PAM module and
  * "control" for apikeyctl, from systemd by name or bound by ourselves. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,25 +57,34 @@ int listen_from_systemd(struct daemon *d)
         return r < 0 ? r : n;
 }
 
-static int bind_one(struct daemon *d, const char *dir, const char *file, enum listener_kind kind)
+/* Binds dir/file through the directory's descriptor (/proc/self/fd/N/file),
+ * so the directory checked is the one used, and sets the socket's mode with
+ * the umask around bind() rather than chmod() by path afterwards, which
+ * would follow whatever symlink had been put there meanwhile. Nothing else
+ * runs while the sockets are bound (the writer thread starts later), so the
+ * process-wide umask changes for no one else. */
+static int bind_one(struct daemon *d, int dfd, const char *dir, const char *file, enum listener_kind kind)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct stat st;
+        mode_t old_mask;
         int fd, r;
 
-        if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, file) >= sizeof(sa.sun_path))
+        if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, file) >=
+            sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
         /* A stale socket from an earlier run is replaced; anything else is kept. */
-        struct stat st;
-        if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-                unlink(sa.sun_path);
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-            chmod(sa.sun_path, 0666) < 0 || /* any local user may connect; peer credentials decide */
-            listen(fd, SOMAXCONN) < 0) {
+        if (fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
+                (void)unlinkat(dfd, file, 0);
+        old_mask = umask(0111); /* 0666: any local user may connect; peer credentials decide */
+        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old_mask);
+        if (r < 0 || listen(fd, SOMAXCONN) < 0) {
                 r = -errno;
-                log_error("cannot listen on %s: %s", sa.sun_path, strerror(-r));
+                log_error("cannot listen on %s/%s: %s", dir, file, strerror(-r));
                 close(fd);
                 return r;
         }
@@ -81,20 +92,24 @@ static int bind_one(struct daemon *d, const char *dir, const char *file, enum li
         if (r < 0)
                 close(fd);
         else
-                log_info("listening on %s", sa.sun_path);
+                log_info("listening on %s/%s", dir, file);
         return r;
 }
 
 int listen_in_dir(struct daemon *d, const char *dir)
 {
-        int r;
+        int dfd, r;
 
         if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
                 log_error("cannot create %s: %m", dir);
                 return -errno;
         }
-        r = bind_one(d, dir, "auth.sock", LISTENER_AUTH);
+        r = safedir_open(dir, &dfd);
+        if (r < 0)
+                return r;
+        r = bind_one(d, dfd, dir, "auth.sock", LISTENER_AUTH);
         if (r == 0)
-                r = bind_one(d, dir, "control.sock", LISTENER_CONTROL);
+                r = bind_one(d, dfd, dir, "control.sock", LISTENER_CONTROL);
+        close(dfd);
         return r < 0 ? r : 2;
 }

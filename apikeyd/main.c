@@ -161,7 +161,9 @@ static int open_state(struct daemon *d, const struct options *o)
                 log_error("libsodium failed to initialise");
                 return -EIO;
         }
-        r = hashkey_path(o->db, path, sizeof(path));
+        r = safedir_check_parent(o->db);
+        if (r == 0)
+                r = hashkey_path(o->db, path, sizeof(path));
         if (r == 0)
                 r = hashkey_load(path, store_is_new(o->db), &d->hashkey);
         if (r == 0)
@@ -176,12 +178,6 @@ static int open_state(struct daemon *d, const struct options *o)
         /* Checkpoints run on the writer's thread, never on this one. */
         if (r == 0)
                 r = store_manual_checkpoints(d->store);
-        if (r == 0)
-                r = writer_start(d);
-        /* Before the first request: keys whose account went while the
-         * daemon was not running die now (orphan.c). */
-        if (r == 0)
-                (void)orphan_scan(d);
         return r;
 }
 
@@ -202,6 +198,7 @@ static int run(const struct options *o)
                 .admin_group = o->admin_group, .max_keys_per_user = (unsigned)o->max_keys_per_user,
                 .max_keys_per_sid = (unsigned)o->max_keys_per_sid, .max_lifetime_sec = o->max_lifetime_sec,
                 .max_connections = (unsigned)o->max_connections, .options = o,
+                .max_connections_per_uid = (unsigned)o->max_connections_per_uid,
                 .purge_after_sec = o->purge_after_sec, .audit_retention_sec = o->audit_retention_sec,
                 .audit_max_records = o->audit_max_records,
                 .idle_exit_sec = o->idle_exit_sec, .started_at = (int64_t)time(NULL),
@@ -224,6 +221,13 @@ static int run(const struct options *o)
                 r = open_state(&d, o);
         if (r >= 0)
                 r = open_sockets(&d, o);
+        /* After the sockets: binding them changes the process's umask. */
+        if (r >= 0)
+                r = writer_start(&d);
+        /* Before the first request: keys whose account went while the
+         * daemon was not running die now (orphan.c). */
+        if (r >= 0)
+                (void)orphan_scan(&d);
         if (r >= 0)
                 r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
         if (r >= 0)
@@ -251,10 +255,12 @@ static int run(const struct options *o)
         d.maintenance_timer = sd_event_source_unref(d.maintenance_timer);
         d.orphan_timer = sd_event_source_unref(d.orphan_timer);
         d.idle_timer = sd_event_source_unref(d.idle_timer);
+        d.accept_timer = sd_event_source_unref(d.accept_timer);
         d.event = sd_event_unref(d.event); /* closes the sockets it owns */
         store_close(d.store);
         free(d.usage);
         free(d.audit);
+        free(d.uid_counts);
         rl_free(&d.rl);
         hashkey_wipe(&d.hashkey);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

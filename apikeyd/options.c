@@ -40,7 +40,9 @@ const struct option_spec option_table[] = {
         { "rate-limit-interval", OPTION_DURATION, FIELD(rl_interval_sec), 1, 86400, OPTION_POLICY, "DURATION",
           "one more failure allowed per DURATION" },
         { "max-connections", OPTION_NUMBER, FIELD(max_connections), 1, 65536, OPTION_POLICY, "N",
-          "client connections served at once" },
+          "client connections served at once; the last eighth\nis kept for root" },
+        { "max-connections-per-uid", OPTION_NUMBER, FIELD(max_connections_per_uid), 1, 65536, OPTION_POLICY, "N",
+          "connections one non-root uid may hold at once" },
         { "orphan-scan-interval", OPTION_DURATION, FIELD(orphan_scan_sec), 1, 86400, OPTION_POLICY, "DURATION",
           "look for keys of deleted accounts this often (and at\nstart); they die for good" },
 };
@@ -71,6 +73,7 @@ int options_init(struct options *o)
                 .audit_max_records = DEFAULT_AUDIT_MAX_RECORDS,
                 .rl_burst = RL_DEFAULT_BURST, .rl_interval_sec = RL_DEFAULT_INTERVAL_MS / 1000,
                 .max_connections = DEFAULT_MAX_CONNECTIONS, .orphan_scan_sec = DEFAULT_ORPHAN_SCAN_SEC,
+                .max_connections_per_uid = DEFAULT_MAX_CONNECTIONS_PER_UID,
         };
         o->db = strdup(DEFAULT_DB_PATH);
         o->admin_group = strdup(DEFAULT_ADMIN_GROUP);

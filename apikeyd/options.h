@@ -29,6 +29,7 @@ struct options {
         uint64_t rl_interval_sec;
         uint64_t max_connections;
         uint64_t orphan_scan_sec; /* how often to look for keys of deleted accounts */
+        uint64_t max_connections_per_uid; /* root is not counted */
 };
 
 enum option_kind {

@@ -21,7 +21,6 @@ int peer_from_fd(int fd, struct peer *ret)
                 return r;
         *ret = (struct peer){
                 .fd = fd, .uid = cred.uid, .gid = cred.gid, .pid = cred.pid,
-                .deadline_ms = transport_now_ms() + CONN_TIMEOUT_MS,
         };
         return 0;
 }
@@ -158,7 +157,12 @@ int peer_send(const struct peer *p, struct wire_buf *b)
                 log_error("refusing to send an invalid reply: %s", strerror(-r));
                 return r;
         }
-        return transport_send(p->fd, b, p->deadline_ms);
+        return conn_queue(p->conn, b->data, b->len);
+}
+
+int peer_produce(const struct peer *p, produce_fn step, void *state, void (*free_state)(void *))
+{
+        return conn_produce(p->conn, step, state, free_state);
 }
 
 int account_uid(const char *name, uid_t *ret)

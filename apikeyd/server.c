@@ -1,9 +1,8 @@
-/* server.c - accept connections and run one request per connection.
- *
- * A connection carries exactly one request: the module and the CLI connect,
- * send, read the answer and close. Each connection has a deadline; a client
- * that sends nothing is dropped. Requests are handled in the event loop's
- * thread, one at a time: the work per request is one indexed SQLite lookup. */
+/* server.c - accept connections, fairly: a cap on connections at once, a
+ * smaller one per uid (root exempt) and room kept for root, so that one
+ * local user cannot take every slot; and when the process runs out of
+ * descriptors, accepting pauses instead of spinning. conn.c serves each
+ * connection. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,12 +14,14 @@
 #include "log.h"
 #include "transport.h"
 
-struct conn {
+#define ACCEPT_RETRY_USEC 200000ULL     /* out of descriptors: try again after this */
+#define WARN_INTERVAL_MS (60 * 1000)    /* a refusal is logged at most once a minute */
+
+struct listener {
         struct daemon *d;
         enum listener_kind kind;
-        struct peer peer;
-        sd_event_source *io;
-        sd_event_source *timer;
+        sd_event_source *source;
+        struct listener *next;
 };
 
 static void idle_rearm(struct daemon *d)
@@ -33,125 +34,154 @@ static void idle_rearm(struct daemon *d)
         sd_event_source_set_enabled(d->idle_timer, SD_EVENT_ONESHOT);
 }
 
-static void conn_free(struct conn *c)
+/* Connections per uid: a small open table; only uids with connections. */
+static struct uid_count *uid_slot(struct daemon *d, uid_t uid, bool add)
 {
-        sd_event_source_disable_unref(c->io);
-        sd_event_source_disable_unref(c->timer);
-        close(c->peer.fd);
-        c->d->connections--;
-        idle_rearm(c->d);
-        free(c);
-}
+        struct uid_count *free_slot = NULL;
 
-static void dispatch(struct conn *c, const uint8_t *buf, ssize_t n)
-{
-        struct wire_msg m;
-        bool ok = n > 0 && wire_parse(buf, (size_t)n, &m) == 0;
-
-        if (c->kind == LISTENER_AUTH) {
-                if (ok && m.type == MSG_LEAK_REPORT)
-                        leak_report_handle(c->d, &c->peer, &m);
-                else if (ok)
-                        auth_handle(c->d, &c->peer, &m);
-                else
-                        auth_reject(c->d, &c->peer);
-        } else {
-                if (ok)
-                        control_handle(c->d, &c->peer, &m);
-                else
-                        control_reject(&c->peer, "malformed request or unsupported protocol version");
+        for (size_t i = 0; i < d->n_uid_counts; i++) {
+                if (d->uid_counts[i].n > 0 && d->uid_counts[i].uid == uid)
+                        return &d->uid_counts[i];
+                if (d->uid_counts[i].n == 0 && !free_slot)
+                        free_slot = &d->uid_counts[i];
         }
+        if (!add)
+                return NULL;
+        if (!free_slot && d->n_uid_counts < d->max_connections)
+                free_slot = &d->uid_counts[d->n_uid_counts++];
+        if (free_slot)
+                *free_slot = (struct uid_count){ .uid = uid };
+        return free_slot;
 }
 
-static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void accept_resume(struct daemon *d)
 {
-        struct conn *c = userdata;
-        uint8_t buf[WIRE_MAX_MSG];
-        ssize_t n;
-
-        (void)s;
-        (void)revents;
-        n = transport_recv_record(fd, buf, sizeof(buf));
-        if (n == -EAGAIN)
-                return 0;
-        if (n > 0 || n == -EMSGSIZE)
-                dispatch(c, buf, n);
-        else if (n == 0)
-                log_debug("pid %d closed the connection without a request", (int)c->peer.pid);
-        else
-                log_warning("reading a request from pid %d: %s", (int)c->peer.pid, strerror((int)-n));
-        explicit_bzero(buf, sizeof(buf)); /* requests carry keys */
-        conn_free(c);
-        return 0;
+        if (!d->accept_paused)
+                return;
+        d->accept_paused = false;
+        for (struct listener *l = d->listeners; l; l = l->next)
+                sd_event_source_set_enabled(l->source, SD_EVENT_ON);
+        log_debug("accepting connections again");
 }
 
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+void server_connection_closed(struct daemon *d, uid_t uid)
 {
-        struct conn *c = userdata;
+        struct uid_count *u = uid_slot(d, uid, false);
 
+        if (u)
+                u->n--;
+        d->connections--;
+        accept_resume(d); /* a descriptor is free again */
+        idle_rearm(d);
+}
+
+static bool warn_due(int64_t *last)
+{
+        int64_t now = transport_now_ms();
+
+        if (*last && now - *last < WARN_INTERVAL_MS)
+                return false;
+        *last = now;
+        return true;
+}
+
+/* Whether one more connection of uid fits: every caller shares
+ * max_connections, non-root callers leave the last ones to root, and one
+ * uid has at most max_connections_per_uid. */
+static const char *refusal(struct daemon *d, uid_t uid, struct uid_count **ret)
+{
+        unsigned reserve = d->max_connections / 8 ? d->max_connections / 8 : 1;
+
+        *ret = NULL;
+        if (d->connections >= d->max_connections)
+                return "connections";
+        if (uid == 0)
+                return NULL;
+        if (d->connections + reserve >= d->max_connections)
+                return "connections (the rest is kept for root)";
+        *ret = uid_slot(d, uid, true);
+        if (!*ret || (*ret)->n >= d->max_connections_per_uid)
+                return "connections of this uid";
+        return NULL;
+}
+
+static int on_accept_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
         (void)s;
         (void)usec;
-        log_debug("dropping pid %d: no request within %d ms", (int)c->peer.pid, CONN_TIMEOUT_MS);
-        conn_free(c);
+        accept_resume(userdata);
         return 0;
 }
 
-static int conn_new(struct daemon *d, int fd, enum listener_kind kind)
+/* Out of descriptors: stop accepting (the kernel keeps new clients in the
+ * backlog) until a connection closes or a moment has passed. */
+static void accept_pause(struct daemon *d, int err)
 {
-        struct conn *c = calloc(1, sizeof(*c));
-        int r;
-
-        if (!c) {
-                close(fd);
-                return -ENOMEM;
-        }
-        c->d = d;
-        c->kind = kind;
-        d->connections++;
-        r = peer_from_fd(fd, &c->peer);
-        c->peer.fd = fd;
-        if (r == 0)
-                r = sd_event_add_io(d->event, &c->io, fd, EPOLLIN, on_readable, c);
-        if (r == 0)
-                r = sd_event_add_time_relative(d->event, &c->timer, CLOCK_MONOTONIC, CONN_TIMEOUT_MS * 1000ULL,
-                                               0, on_timeout, c);
-        if (r < 0) {
-                log_error("cannot serve a connection: %s", strerror(-r));
-                conn_free(c);
-        }
-        return r;
+        d->accept_paused = true;
+        for (struct listener *l = d->listeners; l; l = l->next)
+                sd_event_source_set_enabled(l->source, SD_EVENT_OFF);
+        if (warn_due(&d->warned_fds_at))
+                log_warning("cannot accept connections: %s; pausing until one closes (%u open)", strerror(err),
+                            d->connections);
+        if (!d->accept_timer)
+                (void)sd_event_add_time_relative(d->event, &d->accept_timer, CLOCK_MONOTONIC, ACCEPT_RETRY_USEC,
+                                                 0, on_accept_retry, d);
+        else
+                (void)sd_event_source_set_time_relative(d->accept_timer, ACCEPT_RETRY_USEC);
+        if (d->accept_timer)
+                (void)sd_event_source_set_enabled(d->accept_timer, SD_EVENT_ONESHOT);
 }
-
-struct listener {
-        struct daemon *d;
-        enum listener_kind kind;
-};
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct listener *l = userdata;
+        struct daemon *d = l->d;
+        struct uid_count *u;
+        struct peer p;
+        const char *full;
         int cfd;
 
         (void)s;
         (void)revents;
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) {
-                if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                        accept_pause(d, errno);
+                else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                         log_warning("accept: %m");
                 return 0;
         }
-        if (l->d->connections >= l->d->max_connections) {
+        if (peer_from_fd(cfd, &p) < 0) {
+                close(cfd);
+                return 0;
+        }
+        full = refusal(d, p.uid, &u);
+        if (full) {
                 /* Closed at once: the client fails closed (PAM_AUTHINFO_UNAVAIL)
                  * and the daemon keeps its memory and descriptors bounded. */
                 close(cfd);
-                if (!l->d->warned_full)
-                        log_warning("%u connections open; refusing more until some close", l->d->connections);
-                l->d->warned_full = true;
+                if (warn_due(&d->warned_full_at))
+                        log_warning("%u connections open; refusing more %s from uid %u until some close",
+                                    d->connections, full, (unsigned)p.uid);
                 return 0;
         }
-        l->d->warned_full = false;
-        conn_new(l->d, cfd, l->kind);
+        if (u)
+                u->n++;
+        d->connections++;
+        conn_new(d, cfd, &p, l->kind);
         return 0;
+}
+
+static void listener_free(void *userdata)
+{
+        struct listener *l = userdata;
+
+        for (struct listener **pp = &l->d->listeners; *pp; pp = &(*pp)->next)
+                if (*pp == l) {
+                        *pp = l->next;
+                        break;
+                }
+        free(l);
 }
 
 int server_add_listener(struct daemon *d, int fd, enum listener_kind kind)
@@ -162,14 +192,24 @@ int server_add_listener(struct daemon *d, int fd, enum listener_kind kind)
 
         if (!l)
                 return -ENOMEM;
+        if (!d->uid_counts) {
+                d->uid_counts = calloc(d->max_connections, sizeof(*d->uid_counts));
+                if (!d->uid_counts) {
+                        free(l);
+                        return -ENOMEM;
+                }
+        }
         *l = (struct listener){ .d = d, .kind = kind };
         r = sd_event_add_io(d->event, &s, fd, EPOLLIN, on_accept, l);
         if (r < 0) {
                 free(l);
                 return r;
         }
+        l->source = s;
+        l->next = d->listeners;
+        d->listeners = l;
         /* The loop owns the source and frees the listener with it. */
-        sd_event_source_set_destroy_callback(s, free);
+        sd_event_source_set_destroy_callback(s, listener_free);
         sd_event_source_set_io_fd_own(s, 1);
         sd_event_source_set_floating(s, 1);
         sd_event_source_unref(s);

@@ -59,6 +59,11 @@ struct key_filter {
         int64_t expired_before; /* keys that expired before this time */
         int64_t live_at;        /* keys not expired at this time (they count against the limits) */
         enum { ORPHANED_ANY, ORPHANED_EXCLUDE, ORPHANED_ONLY } orphaned;
+        /* A page (list): keys after this one in the listing's order
+         * (created_at, id), at most limit of them (0: all). */
+        const char *after_id;
+        int64_t after_created_at;
+        unsigned limit;
 };
 #define KEY_FILTER_ANY { .owner_uid = -1 }
 
@@ -162,7 +167,8 @@ struct audit_filter {
         const char *key_id;
         const char *identity;
         int64_t since;
-        uint64_t after_seq; /* only records after this one (0: all) */
+        uint64_t after_seq; /* only records after this one (0: all; a page's cursor) */
+        unsigned limit;     /* at most this many; 0: all */
 };
 typedef int (*store_audit_cb)(const struct audit_record *r, void *userdata);
 

@@ -1,6 +1,7 @@
 /* store_sqlite_audit.c - the audit table (append-only; see audit.c for the
  * hash chain). */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
@@ -118,7 +119,8 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
 {
         /* One statement per shape of filter, so that SQLite searches the
          * audit_key or audit_identity index instead of scanning the log. */
-#define AUDIT_LIST_SQL(where) "SELECT " AUDIT_COLUMNS " FROM audit WHERE " where "time >= ?3 AND seq > ?4 ORDER BY seq"
+#define AUDIT_LIST_SQL(where)                                                                              \
+        "SELECT " AUDIT_COLUMNS " FROM audit WHERE " where "time >= ?3 AND seq > ?4 ORDER BY seq LIMIT ?5"
         static const char *const sql[4] = {
                 AUDIT_LIST_SQL(""),
                 AUDIT_LIST_SQL("key_id = ?1 AND "),
@@ -135,7 +137,8 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
         store_bind_text_or_null(st, 1, f ? f->key_id : NULL);
         store_bind_text_or_null(st, 2, f ? f->identity : NULL);
         sqlite3_bind_int64(st, 3, f ? f->since : 0);
-        sqlite3_bind_int64(st, 4, f && f->after_seq <= (uint64_t)INT64_MAX ? (sqlite3_int64)f->after_seq : 0);
+        sqlite3_bind_int64(st, 4, f && f->after_seq <= (uint64_t)INT64_MAX ? (sqlite3_int64)f->after_seq : INT64_MAX);
+        sqlite3_bind_int64(st, 5, f && f->limit ? (sqlite3_int64)f->limit : -1); /* -1: no limit */
         return store_each_row(s, st, visit_audit, &v);
 }
 

@@ -18,7 +18,7 @@
  * parameters keep their numbers (bind_filter). */
 static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
 {
-        const char *conds[8];
+        const char *conds[10];
         size_t n = 0, used = 0;
 
         if (f->owner_type)
@@ -39,6 +39,8 @@ static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
                 conds[n++] = "orphaned_at = 0";
         else if (f->orphaned == ORPHANED_ONLY)
                 conds[n++] = "orphaned_at != 0";
+        if (f->after_id)
+                conds[n++] = "(created_at, id) > (?8, ?9)";
         buf[0] = '\0';
         for (size_t i = 0; i < n && used < bufsz; i++)
                 used += (size_t)snprintf(buf + used, bufsz - used, "%s%s", i ? " AND " : " WHERE ", conds[i]);
@@ -48,7 +50,7 @@ static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
 static sqlite3_stmt *prepare_filtered(struct store *s, const char *head, const struct key_filter *f,
                                       const char *tail)
 {
-        char where[256], sql[1024];
+        char where[512], sql[1024];
         sqlite3_stmt *st = NULL;
 
         filter_sql(f, where, sizeof(where));
@@ -183,6 +185,9 @@ static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
         sqlite3_bind_int64(st, 5, f->unused_since);
         sqlite3_bind_int64(st, 6, f->expired_before);
         sqlite3_bind_int64(st, 7, f->live_at);
+        sqlite3_bind_int64(st, 8, f->after_created_at);
+        store_bind_text_or_null(st, 9, f->after_id);
+        sqlite3_bind_int64(st, 10, f->limit ? (sqlite3_int64)f->limit : -1);
 }
 
 struct key_visit {
@@ -208,7 +213,7 @@ int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb,
         int r;
 
         f = f ? f : &filter_any;
-        st = prepare_filtered(s, "SELECT " KEY_COLUMNS " FROM keys", f, " ORDER BY created_at, id");
+        st = prepare_filtered(s, "SELECT " KEY_COLUMNS " FROM keys", f, " ORDER BY created_at, id LIMIT ?10");
         if (!st)
                 return -EIO;
         bind_filter(st, f);

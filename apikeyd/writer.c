@@ -27,6 +27,8 @@ struct writer {
         bool committed; /* the batch below is in the store */
         bool reported;  /* its failure was logged */
         int result;
+        uint64_t handed;  /* batches handed over so far (loop thread) */
+        uint64_t written; /* the last of them that is in the store (loop thread) */
         int efd;
         sd_event_source *done;
         struct store *store;
@@ -115,8 +117,10 @@ static int writer_collect(struct daemon *d)
 {
         struct writer *w = d->writer;
 
-        if (w->result == 0)
+        if (w->result == 0) {
                 w->n_usage = w->n_audit = 0;
+                w->written = w->handed;
+        }
         else if ((w->n_usage || w->n_audit) && !w->reported)
                 log_error("could not write %zu uses and %zu audit records; will retry", w->n_usage, w->n_audit);
         w->reported = true;
@@ -153,8 +157,34 @@ int daemon_flush_async(struct daemon *d)
         a = w->audit, w->audit = d->audit, d->audit = a;
         w->n_usage = d->n_usage, w->n_audit = d->n_audit;
         d->n_usage = d->n_audit = 0;
+        w->handed++;
         writer_go(w);
         return 0;
+}
+
+uint64_t writer_ticket(struct daemon *d)
+{
+        struct writer *w = d->writer;
+
+        if (!w)
+                return 0;
+        if (d->n_usage || d->n_audit)
+                return w->handed + 1; /* the next batch takes them */
+        return w->handed;
+}
+
+bool writer_ticket_done(struct daemon *d, uint64_t ticket)
+{
+        struct writer *w = d->writer;
+
+        if (!w)
+                return true;
+        if (!writer_busy(w))
+                writer_collect(d);
+        if (w->written >= ticket)
+                return true;
+        (void)daemon_flush_async(d); /* nothing when the writer is busy */
+        return false;
 }
 
 int daemon_flush(struct daemon *d)

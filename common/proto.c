@@ -65,6 +65,8 @@ static const struct tag_spec tag_specs[_TAG_MAX] = {
         [TAG_MAX_LIFETIME] = { KIND_U64, 8 },
         [TAG_RL_BURST] = { KIND_U32, 4 },
         [TAG_RL_INTERVAL] = { KIND_U64, 8 },
+        [TAG_LIMIT] = { KIND_U32, 4 },
+        [TAG_CURSOR] = { KIND_STR, PROTO_CURSOR_MAX },
         [TAG_POLICY] = { KIND_STR, PROTO_POLICY_MAX },
 };
 
@@ -89,7 +91,7 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_EXPIRES_AT) | BIT(TAG_SERVICES) | BIT(TAG_SOURCES) | BIT(TAG_MAX_USES) |
                            BIT(TAG_LEAK_ACTION) | BIT(TAG_SERVICE_ID) | BIT(TAG_UNIX_USER) | BIT(TAG_GRACE) |
                            BIT(TAG_SINCE) | BIT(TAG_INACTIVE) | BIT(TAG_FILTER_USER) | BIT(TAG_IDENTITY) |
-                           BIT(TAG_KEY),
+                           BIT(TAG_KEY) | BIT(TAG_LIMIT) | BIT(TAG_CURSOR),
                 .required = BIT(TAG_COMMAND),
         },
         [MSG_CTL_REPLY] = {
@@ -97,7 +99,7 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_VERSION) | BIT(TAG_KEY_COUNT) | BIT(TAG_UPTIME) | BIT(TAG_CALLER) |
                            BIT(TAG_IS_ADMIN) | BIT(TAG_STATE) | BIT(TAG_RESULT) | BIT(TAG_SEQ) |
                            BIT(TAG_MAX_LIFETIME) | BIT(TAG_ROTATED_TO) | BIT(TAG_RL_BURST) |
-                           BIT(TAG_RL_INTERVAL) | BIT(TAG_POLICY),
+                           BIT(TAG_RL_INTERVAL) | BIT(TAG_POLICY) | BIT(TAG_CURSOR),
                 .required = BIT(TAG_STATUS),
         },
         [MSG_SID_INFO] = {

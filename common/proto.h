@@ -82,6 +82,9 @@ enum tag {
         TAG_MAX_LIFETIME = 53, /* u64 seconds, 0: none */
         TAG_RL_BURST = 54,     /* u32 failures before a source is blocked, 0: no limit */
         TAG_RL_INTERVAL = 55,  /* u64 seconds per failure regained */
+        TAG_LIMIT = 56,        /* u32 records per page (list, audit); at most PROTO_PAGE_MAX */
+        TAG_CURSOR = 57,       /* request: resume after this record; reply: the next page's cursor
+                                * (an audit seq in decimal, a key ID) when more records exist */
         TAG_POLICY = 63,       /* status: "name=value ..." of the daemon's policy options */
         _TAG_MAX
 };
@@ -100,6 +103,11 @@ _Static_assert(_TAG_MAX <= 64, "tags are kept in 64-bit masks (proto.c)");
 #define PROTO_SOURCES_MAX 1024
 #define PROTO_SERVICE_NAME_MAX 64 /* one PAM service name in a restriction */
 #define PROTO_SID_NAME_MAX 64
+#define PROTO_CURSOR_MAX 32
+/* Records one reply of list or audit carries at most, whatever the request
+ * asks: the rest comes in further pages (TAG_CURSOR). apikeyctl accepts this
+ * many and more. */
+#define PROTO_PAGE_MAX 10000
 #define PROTO_POLICY_MAX 2048
 
 /* The daemon's verdict on an authentication; the module maps it to a PAM code

@@ -17,6 +17,12 @@
  *   keytool candidates KEY N     N other keys with KEY's ID, secret and a valid
  *                                CRC but the last two secret characters: what
  *                                someone who saw all but those two would try
+ *   keytool noread SOCKET N SECONDS audit|list-all|status
+ *                                N control requests that never read their reply;
+ *                                after SECONDS print how many the daemon dropped
+ *   keytool page SOCKET audit|list-all LIMIT [CURSOR]
+ *                                one page as apikeyd sends it (LIMIT 0: none
+ *                                asked); prints records=N cursor=C
  *   keytool time SOCKET USER N KEY...
  *                                N interleaved authentications with each KEY for
  *                                USER (or for NAME, when written NAME:KEY: user
@@ -333,6 +339,80 @@ static int hold(const char *path, int n)
         return 0;
 }
 
+/* Clients that ask for a long answer and never read it (issue 13.1). A
+ * connection the daemon closed shows POLLHUP. */
+static int noread(const char *path, int n, int seconds, const char *what)
+{
+        struct pollfd *p = calloc((size_t)n, sizeof(*p));
+        int sent = 0, dropped = 0;
+        struct wire_buf b;
+
+        if (!p)
+                return 2;
+        wire_init(&b, MSG_CTL_REQUEST);
+        wire_put_u32(&b, TAG_COMMAND, strcmp(what, "status") == 0 ? CTL_STATUS
+                                      : strcmp(what, "audit") == 0 ? CTL_AUDIT
+                                                                   : CTL_LIST);
+        wire_put_u32(&b, TAG_FLAGS, strcmp(what, "list-all") == 0 ? CTL_FLAG_ALL : 0);
+        if (wire_finish(&b) < 0)
+                return 2;
+        for (int i = 0; i < n; i++) {
+                p[i].events = POLLRDHUP;
+                if (transport_connect(path, transport_now_ms() + 2000, &p[i].fd) < 0)
+                        p[i].fd = -1;
+                else if (send(p[i].fd, b.data, b.len, MSG_NOSIGNAL) == (ssize_t)b.len)
+                        sent++;
+        }
+        printf("sent=%d\n", sent);
+        fflush(stdout);
+        sleep((unsigned)seconds);
+        for (int i = 0; i < n; i++)
+                if (p[i].fd >= 0 && poll(&p[i], 1, 0) > 0 && (p[i].revents & (POLLHUP | POLLRDHUP | POLLERR)))
+                        dropped++;
+        printf("dropped=%d\n", dropped);
+        for (int i = 0; i < n; i++)
+                if (p[i].fd >= 0)
+                        close(p[i].fd);
+        free(p);
+        return 0;
+}
+
+/* One raw page: how many records the daemon sends for a request, whatever
+ * apikeyctl would accept. */
+static int page(const char *path, const char *what, uint32_t limit, const char *cursor)
+{
+        uint8_t buf[WIRE_MAX_MSG];
+        char next[PROTO_CURSOR_MAX + 1] = "-";
+        struct wire_buf b;
+        struct wire_msg m;
+        uint32_t status = 0;
+        long records = 0;
+        int fd, r;
+
+        wire_init(&b, MSG_CTL_REQUEST);
+        wire_put_u32(&b, TAG_COMMAND, strcmp(what, "audit") == 0 ? CTL_AUDIT : CTL_LIST);
+        wire_put_u32(&b, TAG_FLAGS, strcmp(what, "list-all") == 0 ? CTL_FLAG_ALL : 0);
+        if (limit)
+                wire_put_u32(&b, TAG_LIMIT, limit);
+        if (cursor)
+                wire_put_str(&b, TAG_CURSOR, cursor);
+        if (wire_finish(&b) < 0 || transport_connect(path, transport_now_ms() + 5000, &fd) < 0)
+                return 2;
+        r = transport_send(fd, &b, transport_now_ms() + 5000);
+        while (r == 0 && (r = transport_recv(fd, buf, sizeof(buf), &m, transport_now_ms() + 10000)) == 0 &&
+               m.type != MSG_CTL_REPLY)
+                records++;
+        close(fd);
+        if (r < 0) {
+                printf("error=%s records=%ld\n", strerror(-r), records);
+                return 1;
+        }
+        (void)wire_get_u32(&m, TAG_STATUS, &status);
+        (void)wire_get_str(&m, TAG_CURSOR, next, sizeof(next));
+        printf("status=%s records=%ld cursor=%s\n", status_to_string(status), records, next);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static uint8_t data[WIRE_MAX_MSG * 2];
@@ -343,6 +423,10 @@ int main(int argc, char **argv)
                 data[1] = MSG_AUTH_REQUEST;
                 return exchange(argv[2], data, WIRE_MAX_MSG + 100);
         }
+        if ((argc == 5 || argc == 6) && strcmp(argv[1], "page") == 0)
+                return page(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10), argc == 6 ? argv[5] : NULL);
+        if (argc == 6 && strcmp(argv[1], "noread") == 0)
+                return noread(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5]);
         if (argc == 4 && strcmp(argv[1], "hold") == 0)
                 return hold(argv[2], atoi(argv[3]));
         if (argc >= 6 && strcmp(argv[1], "time") == 0)
