@@ -21,7 +21,7 @@
 #include "transport.h"
 
 #define PAGE_STEP 64       /* records per step: 64 * WIRE_MAX_MSG stays under CONN_QUEUE_MAX */
-#define VERIFY_STEP 1024   /* records checked per step of audit --verify */
+#define VERIFY_STEP 256    /* records checked per step of audit --verify (about a millisecond) */
 #define WRITER_WAIT_MS 3000 /* how long an answer waits for pending records to be written */
 #define STOP_PAGE_FULL ECANCELED /* a visitor's way to end a query early */
 

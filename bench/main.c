@@ -69,6 +69,7 @@ static void usage(FILE *f)
               "  --creates N       `apikeyctl create` runs to time (default 20)\n"
               "  --only LIST       run only these rows and measurements, comma-separated:\n"
               "                    echo, pam_permit, floor, module_echo, apikey_valid, apikey_invalid,\n"
+              "                    apikey_valid_slow_readers, apikey_valid_verify,\n"
               "                    apikey_valid_small, pam_unix, control, revocation, list,\n"
               "                    cold_start\n"
               "  --skip LIST       leave these out\n"

@@ -15,6 +15,7 @@
 
 #include <security/pam_appl.h>
 
+#include "disturb.h"
 #include "scenarios.h"
 
 int path_join(char *buf, size_t bufsz, const char *dir, const char *name)
@@ -109,8 +110,8 @@ static void check_cell(struct bench *b, const char *name, const struct cell *c)
                            (unsigned long long)c->errors, (unsigned long long)c->ops);
 }
 
-static int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
-                   pid_t server)
+static int run_row_beside(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op,
+                          void *ctx, pid_t server, during_fn during, struct disturb *dist)
 {
         struct row *row;
         int r = 0;
@@ -123,7 +124,8 @@ static int run_row(struct bench *b, const char *name, const char *label, unsigne
         for (size_t i = 0; i < b->o->n_clients && r == 0; i++) {
                 struct cell *c = &row->cells[row->n_cells];
                 struct load_spec spec = { .op = op, .ctx = ctx, .clients = b->o->clients[i],
-                                          .seconds = b->o->seconds, .server = server };
+                                          .seconds = b->o->seconds, .server = server, .during = during,
+                                          .during_arg = dist };
                 r = load_run(&spec, c);
                 if (r < 0) {
                         bench_fail(b, "%s with %u clients: %s", name, b->o->clients[i], strerror(-r));
@@ -135,6 +137,37 @@ static int run_row(struct bench *b, const char *name, const char *label, unsigne
                 check_cell(b, name, c);
         }
         row->done = row->n_cells > 0;
+        return r;
+}
+
+static int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
+                   pid_t server)
+{
+        return run_row_beside(b, name, label, keys, op, ctx, server, NULL, NULL);
+}
+
+/* Valid logins while other clients load the daemon's control side: no
+ * client may delay another's answer, so the p99 should stay near
+ * apikey_valid's and no login may go unanswered. */
+static int disturbed_rows(struct bench *b, struct pam_work *valid)
+{
+        struct disturb readers = { .o = b->o, .ctl_sock = b->daemon.ctl_sock, .seconds = b->o->seconds, .n = 8 };
+        struct disturb verify = { .o = b->o, .ctl_sock = b->daemon.ctl_sock, .seconds = b->o->seconds };
+        int r = run_row_beside(b, "apikey_valid_slow_readers", "pam_apikey, valid, 8 audit clients not reading",
+                               b->o->keys, pam_work_op, valid, b->daemon.pid, disturb_slow_readers, &readers);
+
+        if (r == 0 && bench_wants(b->o, "apikey_valid_slow_readers"))
+                bench_log(b->o, "slow readers: %lu audit requests left unread, %lu dropped by the daemon",
+                          readers.rounds, readers.dropped);
+        if (r == 0)
+                r = run_row_beside(b, "apikey_valid_verify", "pam_apikey, valid, audit --verify looping",
+                                   b->o->keys, pam_work_op, valid, b->daemon.pid, disturb_verify, &verify);
+        if (r == 0 && bench_wants(b->o, "apikey_valid_verify")) {
+                bench_log(b->o, "audit --verify: %lu runs answered, %lu unanswered", verify.rounds, verify.errors);
+                if (verify.errors || verify.rounds == 0)
+                        bench_fail(b, "audit --verify beside logins: %lu runs answered, %lu unanswered",
+                                   verify.rounds, verify.errors);
+        }
         return r;
 }
 
@@ -165,9 +198,11 @@ static bool wants_any(const struct bench *b, const char *const *names)
 }
 
 static const char *const floor_names[] = { "echo", "pam_permit", "floor", "module_echo", NULL };
-static const char *const large_names[] = { "apikey_valid", "apikey_invalid", "control", "revocation", NULL };
+static const char *const large_names[] = { "apikey_valid", "apikey_invalid", "apikey_valid_slow_readers",
+                                           "apikey_valid_verify", "control", "revocation", NULL };
 static const char *const large_store_users[] = { "echo", "pam_permit", "floor", "module_echo", "apikey_valid",
-                                                 "apikey_invalid",
+                                                 "apikey_invalid", "apikey_valid_slow_readers",
+                                                 "apikey_valid_verify",
                                                  "control", "revocation", "cold_start", NULL };
 
 static int build_stores(struct bench *b)
@@ -270,6 +305,8 @@ static int large_rows(struct bench *b)
         if (r == 0)
                 r = run_row(b, "apikey_invalid", "pam_apikey, invalid keys", b->o->keys, pam_work_op, &invalid,
                             b->daemon.pid);
+        if (r == 0)
+                r = disturbed_rows(b, &valid);
         if (r == 0 && proc_rss_kib(b->daemon.pid, &b->rep.x.rss_kib, &b->rep.x.hwm_kib) < 0)
                 bench_fail(b, "cannot read the daemon's memory use");
         else if (r == 0)
