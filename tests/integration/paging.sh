@@ -13,7 +13,7 @@ start_daemon
 key=$(create_key "$alice")
 for _ in 1 2 3; do create_key "$mallory" >/dev/null; done
 stop_daemon
-# 100,050 audit records and 25 more keys, quickly, straight into the store
+# 100,050 audit records and 25 more keys of alice's, quickly, straight into the store
 # (random hashes: this test lists, it does not verify the chain).
 sqlite3 "$T/state/keys.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100050)
@@ -22,7 +22,7 @@ SELECT (SELECT max(seq) FROM audit) + i, strftime('%s', 'now'), 'auth', 'ok', 'b
        '$alice', 'paging', randomblob(32), randomblob(32) FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)
 INSERT INTO keys (id, hash, owner_type, owner_name, owner_uid, created_at, created_by)
-SELECT printf('zz%010d', i), randomblob(32), 'user', 'nobody-$SUFFIX', 4000000 + i, i, 'root' FROM n;
+SELECT printf('zz%010d', i), randomblob(32), 'user', '$alice', $(id -u "$alice"), i, 'root' FROM n;
 SQL
 total=$(sqlite3 "$T/state/keys.db" "SELECT count(*) FROM audit")
 last=$(sqlite3 "$T/state/keys.db" "SELECT max(seq) FROM audit")

@@ -28,7 +28,7 @@ SELECT (SELECT max(seq) FROM audit) + i, strftime('%s', 'now'), 'auth', 'bad_sec
        'user:$mallory', '$mallory', 'slow-readers', randomblob(32), randomblob(32) FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
 INSERT INTO keys (id, hash, owner_type, owner_name, owner_uid, created_at, created_by)
-SELECT printf('zz%010d', i), randomblob(32), 'user', 'nobody-$SUFFIX', 4000000 + i, i, 'root' FROM n;
+SELECT printf('zz%010d', i), randomblob(32), 'user', '$alice', $(id -u "$alice"), i, 'root' FROM n;
 SQL
 start_daemon
 
