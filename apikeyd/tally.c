@@ -35,7 +35,8 @@ static struct tally_entry *lookup(struct tally *t, uint32_t uid, const char *hos
                 }
                 if (e->uid != uid)
                         continue;
-                *ret_uid_own += e->own;
+                for (unsigned ev = 0; ev < _TALLY_EVENT_MAX; ev++)
+                        *ret_uid_own += e->own[ev];
                 if (strcmp(e->rhost, host) == 0)
                         match = e;
         }
@@ -64,8 +65,8 @@ bool tally_own_record(struct daemon *d, const struct peer *p, const char *rhost,
         if (uid == 0 && (ev == TALLY_CONTROL || v != VERDICT_MALFORMED))
                 return true;
         e = lookup(t, uid, rhost, &uid_own);
-        if (e && e->own < TALLY_OWN_RECORDS && (uid == 0 || uid_own < TALLY_OWN_RECORDS_PER_UID)) {
-                e->own++;
+        if (e && e->own[ev] < TALLY_OWN_RECORDS && (uid == 0 || uid_own < TALLY_OWN_RECORDS_PER_UID)) {
+                e->own[ev]++;
                 return true;
         }
         if (!e)

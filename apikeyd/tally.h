@@ -2,8 +2,9 @@
  * interval, not one record each.
  *
  * A source (the caller's uid and the remote host it names, as for the rate
- * limits) gets TALLY_OWN_RECORDS failure records of its own per interval,
- * and a non-root uid TALLY_OWN_RECORDS_PER_UID over all the hosts it names
+ * limits) gets TALLY_OWN_RECORDS failure records of its own per interval and
+ * event (auth, leak, control: junk on auth.sock does not hide the source's
+ * refused control changes), and a non-root uid TALLY_OWN_RECORDS_PER_UID over all the hosts it names
  * (its claims must not buy it more: a local user can name any host). Later
  * failures, refusals and malformed requests are counted, and at the end of
  * the interval one record per source, event and result says how many there
@@ -20,7 +21,7 @@
 #include "proto.h"
 
 #define TALLY_SLOTS 256
-#define TALLY_OWN_RECORDS 20          /* failure records of their own per source and interval */
+#define TALLY_OWN_RECORDS 20          /* failure records of their own per source, event and interval */
 #define TALLY_OWN_RECORDS_PER_UID 200 /* ... and per non-root uid, whatever hosts it names */
 #define TALLY_INTERVAL_FACTOR 10 /* the interval is this many rate-limit intervals (1 min by default) */
 
@@ -33,7 +34,7 @@ struct tally_entry {
         bool used;
         uint32_t uid;
         char rhost[PROTO_RHOST_MAX + 1];
-        uint64_t own; /* records of its own written in this interval */
+        uint64_t own[_TALLY_EVENT_MAX]; /* records of its own written in this interval, per event */
         uint64_t counted[_TALLY_EVENT_MAX][TALLY_RESULT_MAX];
 };
 
