@@ -87,7 +87,7 @@ prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
-              $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool \
+              $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool $(BUILD)/tests/sealtool \
               $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/tests/bindswap.so \
               $(BUILD)/bench/apikey-bench $(BUILD)/tests/journal_sink
 
@@ -130,6 +130,11 @@ $(BUILD)/tests/test_wire: $(call prog_obj,tests/unit/test_wire.c) $(call prog_ob
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
 
 $(BUILD)/tests/test_store: $(call prog_obj,tests/unit/test_store.c) $(DAEMON_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
+
+$(BUILD)/tests/sealtool: $(call prog_obj,tests/sealtool.c) $(DAEMON_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
@@ -214,7 +219,7 @@ BENCH_ARGS ?=
 
 # Only the store and the hashing of the daemon: its audit_open() would
 # interpose on libaudit's, which libpam calls.
-BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c $(wildcard apikeyd/store_sqlite*.c) $(COMMON_SRC))
+BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c apikeyd/rowmac.c $(wildcard apikeyd/store_sqlite*.c) $(COMMON_SRC))
 
 $(BUILD)/bench/apikey-bench: $(call prog_obj,$(BENCH_SRC)) $(BENCH_DAEMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -148,7 +148,9 @@ int client_exchange(const struct ctl_options *o, struct rec_list *records, struc
         int fd = -1, r;
 
         if (records)
-                records->type = rec_type_of(cmd_record_type(o->command));
+                records->type = rec_type_of(o->command == CTL_AUDIT && (o->req.flags & CTL_FLAG_VERIFY)
+                                                    ? MSG_AUDIT_BREAK
+                                                    : cmd_record_type(o->command));
         if (request_build(o, &b) < 0) {
                 wire_wipe(&b);
                 ctl_err("cannot encode the request (an argument is too long or has control characters)");

@@ -42,8 +42,28 @@ void json_audit_list(const struct rec_list *l)
         json_array(l, audit_object);
 }
 
-/* {"verified": true, "records": N, "broken_at": null, "message": null} */
-void json_audit_verify(const struct ctl_reply *r)
+static void break_object(const void *rec)
+{
+        const struct audit_break_info *b = rec;
+
+        fputs("{\"kind\": ", stdout);
+        json_str(b->kind);
+        json_member("first_seq");
+        json_u64(&b->first);
+        json_member("last_seq");
+        json_u64(&b->last);
+        json_member("key_id");
+        json_str(b->key_id);
+        json_member("service_id");
+        json_str(b->service_id);
+        json_member("message");
+        json_str(b->message);
+        fputc('}', stdout);
+}
+
+/* {"verified": true, "records": N, "broken_at": null, "message": null,
+ *  "breaks": [{"kind": "gap", "first_seq": 3, "last_seq": 5, ...}, ...]} */
+void json_audit_verify(const struct ctl_reply *r, const struct rec_list *l)
 {
         bool ok = strcmp(r->result, "ok") == 0;
         struct opt_u64 broken_at = { !ok, r->seq.v };
@@ -55,5 +75,7 @@ void json_audit_verify(const struct ctl_reply *r)
         json_u64(&broken_at);
         json_member("message");
         json_str(!ok && r->has_message ? r->message : NULL);
+        json_member("breaks");
+        json_array(l, break_object);
         fputs("}\n", stdout);
 }

@@ -65,8 +65,8 @@ void json_sid_show(const struct sid_info *s);
 
 /* text_audit.c and json_audit.c: the audit log. */
 void text_audit_list(const struct rec_list *l);
-void text_audit_verify(const struct ctl_reply *r);
+void text_audit_verify(const struct ctl_reply *r, const struct rec_list *breaks);
 void json_audit_list(const struct rec_list *l);
-void json_audit_verify(const struct ctl_reply *r);
+void json_audit_verify(const struct ctl_reply *r, const struct rec_list *breaks);
 
 #endif

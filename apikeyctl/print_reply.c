@@ -151,7 +151,7 @@ static int print_audit(const struct ctl_options *o, const struct rec_list *l, co
                 print_records(o, l, r, text_audit_list, json_audit_list);
                 return EXIT_OK;
         }
-        o->json ? json_audit_verify(r) : text_audit_verify(r);
+        o->json ? json_audit_verify(r, l) : text_audit_verify(r, l);
         return strcmp(r->result, "ok") == 0 ? EXIT_OK : EXIT_FAILURE_OTHER;
 }
 

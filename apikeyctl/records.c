@@ -76,6 +76,16 @@ static const struct rec_field blocked_fields[] = {
         U64(blocked_info, failures, TAG_USE_COUNT),
 };
 
+static const struct rec_field break_fields[] = {
+        STR_REQ(audit_break_info, kind, TAG_RESULT),
+        STR_REQ(audit_break_info, message, TAG_MESSAGE),
+        STR(audit_break_info, key_id, TAG_KEY_ID),
+        STR(audit_break_info, service_id, TAG_SERVICE_ID),
+        U64(audit_break_info, first, TAG_SEQ),
+        U64(audit_break_info, last, TAG_SEQ_END),
+};
+
+const struct rec_type rec_audit_break = TYPE(MSG_AUDIT_BREAK, audit_break_info, break_fields);
 const struct rec_type rec_key_info = TYPE(MSG_KEY_INFO, key_info, key_fields);
 const struct rec_type rec_blocked = TYPE(MSG_BLOCKED, blocked_info, blocked_fields);
 const struct rec_type rec_sid_info = TYPE(MSG_SID_INFO, sid_info, sid_fields);
@@ -92,6 +102,8 @@ const struct rec_type *rec_type_of(uint8_t msg_type)
                 return &rec_audit_record;
         case MSG_BLOCKED:
                 return &rec_blocked;
+        case MSG_AUDIT_BREAK:
+                return &rec_audit_break;
         default:
                 return NULL;
         }

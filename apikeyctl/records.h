@@ -30,6 +30,12 @@ struct audit_record {
         struct opt_u64 seq, time, peer_uid, peer_pid;
 };
 
+/* audit --verify: one break, gap or changed row. */
+struct audit_break_info {
+        char *kind, *message, *key_id, *service_id;
+        struct opt_u64 first, last;
+};
+
 enum rec_kind { REC_STR, REC_U32, REC_U64 };
 
 struct rec_field {
@@ -46,7 +52,7 @@ struct rec_type {
         size_t nfields;
 };
 
-extern const struct rec_type rec_key_info, rec_sid_info, rec_audit_record, rec_blocked;
+extern const struct rec_type rec_key_info, rec_sid_info, rec_audit_record, rec_blocked, rec_audit_break;
 const struct rec_type *rec_type_of(uint8_t msg_type); /* NULL for other types */
 
 /* Decodes m into *ret (a struct of t's type): 0, -EBADMSG or -ENOMEM. */

@@ -1,6 +1,7 @@
 /* text_audit.c - the audit log as text: a table of records, or the
  * verdict on its hash chain. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "print.h"
@@ -44,9 +45,23 @@ void text_audit_list(const struct rec_list *l)
         table_print(headers, NCOL, l, audit_row);
 }
 
-/* print_reply_check() made sure result is "ok" or "broken" with a seq. */
-void text_audit_verify(const struct ctl_reply *r)
+/* "seq 5", "seq 5..7", or "-" (a row). */
+static void break_where(const struct audit_break_info *b, char *buf, size_t sz)
 {
+        if (b->first.set && b->last.set && b->last.v != b->first.v)
+                snprintf(buf, sz, "seq %" PRIu64 "..%" PRIu64, b->first.v, b->last.v);
+        else if (b->first.set)
+                snprintf(buf, sz, "seq %" PRIu64, b->first.v);
+        else
+                snprintf(buf, sz, "-");
+}
+
+/* print_reply_check() made sure result is "ok" or "broken" with a seq. Then
+ * every break, one per line: kind, where, what. */
+void text_audit_verify(const struct ctl_reply *r, const struct rec_list *l)
+{
+        bool more;
+
         if (strcmp(r->result, "ok") == 0) {
                 printf("audit chain ok: %" PRIu64 " records\n", r->key_count.set ? r->key_count.v : 0);
                 return;
@@ -54,4 +69,19 @@ void text_audit_verify(const struct ctl_reply *r)
         printf("audit chain broken at record %" PRIu64 ": ", r->seq.v);
         text_put(stdout, r->has_message ? r->message : "no reason given");
         fputc('\n', stdout);
+        /* A last "more" entry says how many more the daemon did not list. */
+        more = l->n > 0 && strcmp(((const struct audit_break_info *)rec_at(l, l->n - 1))->kind, "more") == 0;
+        printf("%s%zu problem%s found in %" PRIu64 " records:\n", more ? "more than " : "", l->n - more,
+               l->n - more == 1 ? "" : "s", r->key_count.set ? r->key_count.v : 0);
+        for (size_t i = 0; i < l->n; i++) {
+                const struct audit_break_info *b = rec_at(l, i);
+                char where[64];
+
+                break_where(b, where, sizeof(where));
+                fputs("  ", stdout);
+                text_put(stdout, b->kind);
+                printf("\t%s\t", where);
+                text_put(stdout, b->message);
+                fputc('\n', stdout);
+        }
 }

@@ -2,8 +2,9 @@
  * service and source, now?
  *
  * The checks run in a fixed order and the first failure is the verdict:
- * format, lookup, secret (constant time), owner still there (and an
- * unmapped service ID's name no local account), state, expiry,
+ * format, lookup, secret (constant time), the row's MAC (rowmac.h), owner
+ * still there (and an unmapped service ID's name no local account), state,
+ * expiry,
  * PAM user, PAM service, source, usage limit. Every attempt is audited. */
 #include <errno.h>
 #include <inttypes.h>
@@ -72,6 +73,8 @@ static enum verdict login_name(struct daemon *d, const struct key_record *k, cha
         }
         if (strcmp(k->owner_type, "service") != 0 || store_sid_get(d->store, k->owner_name, &sid) < 0)
                 return VERDICT_ORPHANED;
+        if (sid.tampered)
+                return VERDICT_TAMPERED;
         if (!sid.unix_user[0]) {
                 m = account_uid(sid.name, &(uid_t){ 0 });
                 if (m == 0) {
@@ -118,8 +121,15 @@ static enum verdict check_key(struct daemon *d, const struct auth_request *req, 
                               const struct usage_view *uses, struct auth_result *res, int64_t now)
 {
         char login[PROTO_USER_MAX + 1];
-        enum verdict v = login_name(d, k, login, sizeof(login), res);
+        enum verdict v = k->tampered ? VERDICT_TAMPERED : login_name(d, k, login, sizeof(login), res);
 
+        if (v == VERDICT_TAMPERED) {
+                /* Someone wrote the database behind our back: the row says
+                 * nothing we can trust, not even whose key it is. */
+                snprintf(res->detail, sizeof(res->detail), "%s row does not match its MAC: changed outside apikeyd",
+                         k->tampered ? "the key's" : "its service ID's");
+                log_error("key %s: %s; refusing it (see apikeyctl audit --verify)", k->id, res->detail);
+        }
         if (v != VERDICT_OK)
                 return v;
         if (strcmp(k->state, "active") != 0)

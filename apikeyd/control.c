@@ -200,6 +200,32 @@ static int load_target(struct ctl_ctx *c)
         return 0;
 }
 
+#define TAMPERED_MESSAGE                                                                                  \
+        "the row was changed outside apikeyd (it does not match its MAC): it cannot log in or be changed; " \
+        "an admin may show or delete it (see apikeyctl audit --verify)"
+
+int ctl_store_error(struct ctl_ctx *c, int r)
+{
+        return ctl_reply(c, STATUS_INTERNAL, r == -EBADMSG ? TAMPERED_MESSAGE : "store error");
+}
+
+/* A key whose row fails its MAC: its owner fields are not to be trusted, so
+ * the table's owner rules do not apply. Admins may look at it and delete it
+ * (whatever its lock says); nobody may change it, as a change would seal
+ * what someone else wrote. */
+static void run_on_tampered(struct ctl_ctx *c, unsigned cmd)
+{
+        if (!c->admin)
+                ctl_reply(c, STATUS_PERMISSION, "this key's row was changed outside apikeyd; only admins may see it");
+        else if (cmd == CTL_SHOW)
+                cmd_show(c);
+        else if (cmd == CTL_DELETE)
+                store_key_delete(c->d->store, c->key.id) < 0 ? ctl_reply(c, STATUS_INTERNAL, "store error")
+                                                             : ctl_reply(c, STATUS_OK, NULL);
+        else
+                ctl_reply(c, STATUS_INTERNAL, TAMPERED_MESSAGE);
+}
+
 static void audit_change(struct ctl_ctx *c, unsigned cmd)
 {
         struct audit_record a = { .event = "control" };
@@ -244,6 +270,8 @@ void control_handle(struct daemon *d, const struct peer *p, const struct wire_ms
                 ctl_reply(&c, STATUS_INVALID, "unknown flags");
         else if (h->needs_key && load_target(&c) < 0)
                 ; /* answered */
+        else if (h->needs_key && c.key.tampered)
+                run_on_tampered(&c, cmd);
         else if ((h->needs_key || h->perm == PERM_ADMIN) && !permitted(&c, h->perm))
                 ctl_reply(&c, STATUS_PERMISSION, deny_reason(&c, h->perm));
         else if (h->needs_key && c.key.orphaned_at && cmd != CTL_SHOW)

@@ -28,6 +28,8 @@ int ctl_replyf(struct ctl_ctx *c, enum ctl_status status, const char *fmt, ...) 
 int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *k);
 /* Reads an optional string field; "" when absent. */
 void ctl_get_str(const struct wire_msg *m, uint8_t tag, char *out, size_t outsz);
+/* Answers a failed store change; -EBADMSG: the row fails its MAC. */
+int ctl_store_error(struct ctl_ctx *c, int r);
 bool ctl_caller_owns(const struct ctl_ctx *c, const struct key_record *k);
 /* The caller is uid 0 (not merely an admin). */
 bool ctl_is_root(const struct ctl_ctx *c);

@@ -1,6 +1,7 @@
 /* control_audit.c - audit queries and chain verification, and status.
  * Users see the records of their own identity; admins see everything. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 

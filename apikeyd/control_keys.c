@@ -339,8 +339,10 @@ static int refuse_locked(struct ctl_ctx *c)
 
 static int save(struct ctl_ctx *c)
 {
-        if (store_key_update(c->d->store, &c->key) < 0)
-                return ctl_reply(c, STATUS_INTERNAL, "store error");
+        int r = store_key_update(c->d->store, &c->key);
+
+        if (r < 0)
+                return ctl_store_error(c, r);
         return ctl_reply(c, STATUS_OK, NULL);
 }
 

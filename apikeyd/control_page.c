@@ -104,20 +104,51 @@ static int page_audit(const struct audit_record *r, void *userdata)
         return peer_send(pg->p, &b);
 }
 
-static int verify_reply(const struct peer *p, struct page *pg)
+static int send_break(const struct peer *p, const struct audit_break *a)
 {
-        int r = audit_verify_end(&pg->v);
         struct wire_buf b;
 
+        wire_init(&b, MSG_AUDIT_BREAK);
+        wire_put_str(&b, TAG_RESULT, a->kind);
+        if (a->first)
+                wire_put_u64(&b, TAG_SEQ, a->first);
+        if (a->last)
+                wire_put_u64(&b, TAG_SEQ_END, a->last);
+        wire_put_str(&b, TAG_KEY_ID, a->key_id);
+        wire_put_str(&b, TAG_SERVICE_ID, a->service_id);
+        wire_put_str(&b, TAG_MESSAGE, a->why);
+        return peer_send(p, &b);
+}
+
+/* Once the walk is done: the breaks kept, PAGE_STEP a step and in order,
+ * then how many more were found, then the reply, which names the first. */
+static int verify_reply(const struct peer *p, struct page *pg)
+{
+        const struct verify_state *v = &pg->v;
+        struct wire_buf b;
+        int r = 0;
+
+        for (unsigned n = 0; r == 0 && n < PAGE_STEP && pg->sent < v->n_list; n++)
+                r = send_break(p, &v->list[pg->sent++]);
+        if (r < 0 || pg->sent < v->n_list)
+                return r < 0 ? r : PRODUCE_MORE;
+        if (v->breaks > v->n_list) {
+                struct audit_break more = { .kind = "more" };
+
+                snprintf(more.why, sizeof(more.why), "%" PRIu64 " more breaks not listed", v->breaks - v->n_list);
+                r = send_break(p, &more);
+        }
         wire_init(&b, MSG_CTL_REPLY);
         wire_put_u32(&b, TAG_STATUS, STATUS_OK);
-        wire_put_str(&b, TAG_RESULT, r == 0 ? "ok" : "broken");
-        wire_put_u64(&b, TAG_KEY_COUNT, pg->v.count);
-        if (r < 0) {
-                wire_put_u64(&b, TAG_SEQ, pg->v.bad_seq);
-                wire_put_str(&b, TAG_MESSAGE, pg->v.why);
+        wire_put_str(&b, TAG_RESULT, v->breaks == 0 ? "ok" : "broken");
+        wire_put_u64(&b, TAG_KEY_COUNT, v->records);
+        if (v->breaks > 0) {
+                wire_put_u64(&b, TAG_SEQ, v->list[0].at);
+                wire_put_str(&b, TAG_MESSAGE, v->list[0].why);
         }
-        return peer_send(p, &b);
+        if (r == 0)
+                r = peer_send(p, &b);
+        return r < 0 ? r : PRODUCE_DONE;
 }
 
 /* One step: PRODUCE_MORE, PRODUCE_WAIT, PRODUCE_DONE or -errno. */
@@ -138,15 +169,17 @@ static int page_step(const struct peer *p, void *state)
                 pg->need_ticket = false;
         }
         pg->p = p;
-        if (pg->kind == PAGE_VERIFY) {
+        if (pg->kind == PAGE_VERIFY && pg->v.phase != VERIFY_DONE) {
                 r = audit_verify_step(&pg->v, VERIFY_STEP);
                 if (r < 0)
                         return (r = reply_status(p, pg, STATUS_INTERNAL, "could not read the audit log")) < 0 ? r
                                                                                                          : PRODUCE_DONE;
                 if (r > 0)
                         return PRODUCE_MORE;
-                return (r = verify_reply(p, pg)) < 0 ? r : PRODUCE_DONE;
+                return PRODUCE_MORE; /* then the breaks and the reply */
         }
+        if (pg->kind == PAGE_VERIFY)
+                return verify_reply(p, pg);
         if (want > PAGE_STEP)
                 want = PAGE_STEP;
         if (pg->kind == PAGE_KEYS) {
@@ -184,12 +217,21 @@ static struct page *page_new(struct ctl_ctx *c, enum page_kind kind, bool need_t
         return pg;
 }
 
+static void page_free(void *state)
+{
+        struct page *pg = state;
+
+        if (pg->kind == PAGE_VERIFY)
+                audit_verify_free(&pg->v);
+        free(pg);
+}
+
 static int page_start(struct ctl_ctx *c, struct page *pg)
 {
         int r;
 
         c->status = STATUS_OK;
-        r = peer_produce(c->p, page_step, pg, free);
+        r = peer_produce(c->p, page_step, pg, page_free);
         if (r < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "busy");
         return 0;
@@ -268,12 +310,20 @@ int ctl_page_audit(struct ctl_ctx *c, const struct audit_filter *f)
         return page_start(c, pg);
 }
 
+/* An admin verifies the whole log and every row; a user verifies their own
+ * records (never learning how many others there are). */
 int ctl_page_verify(struct ctl_ctx *c)
 {
-        struct page *pg = page_new(c, PAGE_VERIFY, true);
+        char own[PROTO_IDENTITY_MAX + 1];
+        struct page *pg;
 
+        if (!c->admin && !c->caller[0])
+                return ctl_reply(c, STATUS_PERMISSION, "you may verify the records of your own keys only");
+        snprintf(own, sizeof(own), "user:%s", c->caller);
+        audit_note_lost(c->d); /* before the ticket: the walk finds it written */
+        pg = page_new(c, PAGE_VERIFY, true);
         if (!pg)
                 return ctl_reply(c, STATUS_INTERNAL, "out of memory");
-        audit_verify_begin(c->d, &pg->v, c->d->audit_seq);
+        audit_verify_begin(c->d, &pg->v, c->admin ? NULL : own);
         return page_start(c, pg);
 }

@@ -160,6 +160,7 @@ int cmd_sid_update(struct ctl_ctx *c)
         struct sid_record r;
         uint64_t keys;
         bool mapped;
+        int e;
 
         if (load(c, &r) < 0)
                 return 0;
@@ -168,8 +169,8 @@ int cmd_sid_update(struct ctl_ctx *c)
                 return 0;
         /* Absent fields stay as they are. */
         (void)wire_get_str(c->m, TAG_DESCRIPTION, r.description, sizeof(r.description));
-        if (store_sid_update(c->d->store, &r) < 0)
-                return ctl_reply(c, STATUS_INTERNAL, "store error");
+        if ((e = store_sid_update(c->d->store, &r)) < 0)
+                return ctl_store_error(c, e);
         /* Root's re-mapping carries the keys already out there to the new
          * account: the audit says how many. */
         keys = c->detail[0] ? sid_key_count(c, r.name) : 0;
@@ -184,12 +185,13 @@ int cmd_sid_update(struct ctl_ctx *c)
 static int set_locked(struct ctl_ctx *c, bool locked)
 {
         struct sid_record r;
+        int e;
 
         if (load(c, &r) < 0)
                 return 0;
         r.locked = locked;
-        if (store_sid_update(c->d->store, &r) < 0)
-                return ctl_reply(c, STATUS_INTERNAL, "store error");
+        if ((e = store_sid_update(c->d->store, &r)) < 0)
+                return ctl_store_error(c, e);
         return answer(c, &r);
 }
 

@@ -2,6 +2,7 @@
 #ifndef APIKEYD_DAEMON_H
 #define APIKEYD_DAEMON_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -81,6 +82,13 @@ struct daemon {
         uint64_t audit_seq;                  /* last assigned */
         uint8_t audit_hash[AUDIT_HASH_LEN];  /* hash of the last assigned */
         uint8_t chain_key[AUDIT_HASH_LEN];   /* keys the chain, derived from the installation secret */
+        uint8_t row_key[STORE_ROW_KEY_LEN];  /* keys the row MACs (rowmac.h), likewise */
+        char head_path[PATH_MAX];            /* audit.head beside hash.key (audit_head.h) */
+        uint8_t head_key[AUDIT_HASH_LEN];    /* keys its MAC, likewise */
+        /* Records dropped because the store could not be written (the
+         * first..last seq, 0: none, and why), recorded once it can again. */
+        uint64_t lost_first, lost_last;
+        int lost_error;
 
         struct ratelimit rl;
         struct writer *writer;
@@ -157,8 +165,14 @@ void usage_overlay(const struct daemon *d, struct key_record *k);
 int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost, const char *service);
 
 /* audit.c: every attempt and change, hash-chained, batched with the uses. */
-/* Named apart from libaudit's audit_open(), which libpam links. */
-int audit_chain_open(struct daemon *d);
+/* Named apart from libaudit's audit_open(), which libpam links. Loads the
+ * chain's end from the store and checks it against the head file
+ * (d->head_path); anything amiss becomes an "integrity" record. A store that
+ * had no head file yet (upgraded from before it) gets one without alarm when
+ * !expect_head. */
+int audit_chain_open(struct daemon *d, bool expect_head);
+/* After a successful write: records the records lost before it, if any. */
+void audit_note_lost(struct daemon *d);
 void audit_add(struct daemon *d, struct audit_record *r); /* assigns seq, time and hashes */
 /* Writes pending uses and audit records in one transaction and waits for it. */
 int daemon_flush(struct daemon *d);
@@ -176,21 +190,52 @@ void writer_stop(struct daemon *d);
 const struct usage_entry *writer_inflight_usage(const struct daemon *d, size_t *ret_n);
 /* Arms the flush timer if it is not armed. */
 void flush_soon(struct daemon *d);
-/* Walks the chain in steps, so that a long log never stops the loop for
- * long: begin (upto: the newest seq that must be in the store), step until
- * it returns 0 (1: more to check; -errno: the store failed; a break found
- * ends the walk), then end: 0, or -EBADMSG with bad_seq and why. */
+/* One thing audit --verify found. kind: "gap" (records first..last are
+ * missing), "changed" (record first does not match its hash), "link" (record
+ * first does not follow the one before it), "start" / "end" (records
+ * first..last removed at either end), "integrity" (record first says what
+ * the daemon found at start), "lost" (record first says records N..M could
+ * not be written), "row" (a key or service ID row fails its MAC). */
+struct audit_break {
+        const char *kind;
+        uint64_t first, last;
+        uint64_t at; /* the record where the chain shows it (a gap: the one after) */
+        char key_id[KEY_ID_LEN + 1], service_id[PROTO_SID_NAME_MAX + 1];
+        char why[PROTO_MESSAGE_MAX + 1];
+};
+#define VERIFY_BREAKS_MAX 1000 /* kept to be listed; the rest are counted */
+/* Walks the chain, then (an admin's verify) every key and service ID row, in
+ * steps, so that a long log never stops the loop for long. begin: identity
+ * NULL is an admin's verify, everything; else only the records of that
+ * identity count and only breaks at them are kept (a user verifies what
+ * they may read). The log as it stands at begin must be in the store; the
+ * walk also checks records written while it goes on. Then step until it
+ * returns 0 (1: more to check; -errno: the store failed, or no memory).
+ * Every break is counted (breaks); the first VERIFY_BREAKS_MAX are kept in
+ * list, in order. free releases them. */
+enum verify_phase { VERIFY_CHAIN, VERIFY_KEYS, VERIFY_SIDS, VERIFY_DONE };
 struct verify_state {
         const struct daemon *d;
+        const char *identity;
+        char identity_buf[PROTO_IDENTITY_MAX + 1];
+        enum verify_phase phase;
         uint64_t upto;
-        uint64_t count, expect_seq, bad_seq, first_seq;
-        uint8_t prev[AUDIT_HASH_LEN];
-        const char *why;
+        uint8_t upto_hash[AUDIT_HASH_LEN]; /* the daemon's hash of record upto */
+        uint64_t expect_seq, first_seq, last_seq, seen;
         uint64_t pruned_from; /* first kept seq named by the newest prune record */
+        uint8_t prev[AUDIT_HASH_LEN];
+        char after_id[KEY_ID_LEN + 1]; /* VERIFY_KEYS: the last key row checked */
+        int64_t after_created_at;
+        uint64_t records; /* records checked (for a user: their own) */
+        uint64_t breaks;
+        struct audit_break *list;
+        size_t n_list, cap_list;
+        unsigned step_rows; /* key rows seen in this step */
+        int error;
 };
-void audit_verify_begin(struct daemon *d, struct verify_state *v, uint64_t upto);
+void audit_verify_begin(struct daemon *d, struct verify_state *v, const char *identity);
 int audit_verify_step(struct verify_state *v, unsigned n);
-int audit_verify_end(struct verify_state *v);
+void audit_verify_free(struct verify_state *v);
 void audit_encode(const struct audit_record *r, struct wire_buf *b);
 /* Purges expired keys and old audit records. */
 void daemon_maintenance(struct daemon *d);
@@ -248,7 +293,8 @@ int orphan_audit_cutoff(struct daemon *d, const char *name, uint64_t *ret_seq);
 /* keyview.c: shared views of a key. */
 int64_t now_seconds(void);
 bool key_is_expired(const struct key_record *k, int64_t now);
-const char *key_state(const struct key_record *k, int64_t now); /* "active", "disabled", "expired", "orphaned" */
+/* "active", "disabled", "expired", "orphaned", or "tampered" (the row fails its MAC) */
+const char *key_state(const struct key_record *k, int64_t now);
 void key_identity(const struct key_record *k, char *buf, size_t bufsz);
 /* Verifies a full key string against the store: 0 and *ret, -ENOENT, -EACCES (bad secret), -EINVAL. */
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret);

@@ -100,6 +100,11 @@ void hashkey_hash(const struct hashkey *hk, const char *id, const char *secret, 
         sodium_memzero(&st, sizeof(st));
 }
 
+void hashkey_derive(const struct hashkey *hk, const char *context, uint8_t out[HASHKEY_DERIVED_LEN])
+{
+        crypto_generichash(out, HASHKEY_DERIVED_LEN, (const uint8_t *)context, strlen(context), hk->k, sizeof(hk->k));
+}
+
 static void random_string(char *out, size_t len, const char *alphabet)
 {
         const uint32_t n = (uint32_t)strlen(alphabet);

@@ -22,6 +22,10 @@ struct hashkey {
 int hashkey_load(const char *path, bool may_create, struct hashkey *ret);
 void hashkey_wipe(struct hashkey *hk);
 void hashkey_hash(const struct hashkey *hk, const char *id, const char *secret, uint8_t out[KEY_HASH_LEN]);
+/* A key for one purpose (the audit chain, row MACs, the audit head), derived
+ * from the installation secret: BLAKE2b(key = secret, context). */
+#define HASHKEY_DERIVED_LEN 32
+void hashkey_derive(const struct hashkey *hk, const char *context, uint8_t out[HASHKEY_DERIVED_LEN]);
 
 /* Mints a fresh ID and secret from libsodium's CSPRNG. */
 void hashkey_mint(char id[KEY_ID_LEN + 1], char secret[KEY_SECRET_LEN + 1]);

@@ -77,6 +77,8 @@ static const struct {
         { "purge", "3b73a1be332346deac47b0c8ea332ef3" },
         { "prune", "eb8679b91d0a488fae3162f984988bae" },
         { "ratelimit", "dff30e578df849c5bd80a0359dee1d35" },
+        { "integrity", "7ad9b726b96546b4aabc2d8ec12d326f" },
+        { "lost", "5f7df53ad3d14e43a82d4eb2e466384d" },
 };
 #define MESSAGE_ID_OTHER "f58600de6605408491378aaf9dea6b8e" /* an event added without its own */
 

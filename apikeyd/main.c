@@ -15,6 +15,7 @@
 #include "duration.h"
 #include "log.h"
 #include "options.h"
+#include "rowmac.h"
 
 /* Where the configuration comes from: the command line names it. */
 struct config_choice {
@@ -142,12 +143,12 @@ static bool store_is_new(const char *db)
         return lstat(db, &st) < 0 ? errno == ENOENT : (S_ISREG(st.st_mode) && st.st_size == 0);
 }
 
-/* The installation secret lives beside the database. */
-static int hashkey_path(const char *db, char *buf, size_t bufsz)
+/* The installation secret and the audit head live beside the database. */
+static int state_path(const char *db, const char *name, char *buf, size_t bufsz)
 {
         const char *slash = strrchr(db, '/');
-        int n = slash ? snprintf(buf, bufsz, "%.*s/hash.key", (int)(slash - db), db)
-                      : snprintf(buf, bufsz, "hash.key");
+        int n = slash ? snprintf(buf, bufsz, "%.*s/%s", (int)(slash - db), db, name)
+                      : snprintf(buf, bufsz, "%s", name);
 
         return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
 }
@@ -163,13 +164,18 @@ static int open_state(struct daemon *d, const struct options *o)
         }
         r = safedir_check_parent(o->db);
         if (r == 0)
-                r = hashkey_path(o->db, path, sizeof(path));
+                r = state_path(o->db, "hash.key", path, sizeof(path));
+        if (r == 0)
+                r = state_path(o->db, "audit.head", d->head_path, sizeof(d->head_path));
         if (r == 0)
                 r = hashkey_load(path, store_is_new(o->db), &d->hashkey);
+        if (r == 0) {
+                hashkey_derive(&d->hashkey, ROWMAC_CONTEXT, d->row_key);
+                r = store_open(o->db, d->row_key, &d->store);
+        }
         if (r == 0)
-                r = store_open(o->db, &d->store);
-        if (r == 0)
-                r = audit_chain_open(d);
+                /* Stores from before the row MACs had no head file. */
+                r = audit_chain_open(d, store_opened_version(d->store) >= STORE_SCHEMA_ROW_MACS);
         /* One account lookup before serving: glibc loads its NSS
          * configuration on the first lookup, and that path does not survive
          * running out of memory; later lookups fail cleanly. */
@@ -263,6 +269,9 @@ static int run(const struct options *o)
         free(d.uid_counts);
         rl_free(&d.rl);
         hashkey_wipe(&d.hashkey);
+        sodium_memzero(d.row_key, sizeof(d.row_key));
+        sodium_memzero(d.chain_key, sizeof(d.chain_key));
+        sodium_memzero(d.head_key, sizeof(d.head_key));
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

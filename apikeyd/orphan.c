@@ -36,7 +36,7 @@ static int orphan_one(const struct key_record *k, void *userdata)
         if (o->keep_uid >= 0 && (int64_t)k->owner_uid == o->keep_uid)
                 return 0; /* the account of that name now: its keys are its own */
         r = store_key_set_orphaned(o->d->store, k->id, o->now);
-        if (r == -ENOENT)
+        if (r == -ENOENT || r == -EBADMSG) /* already; or a tampered row, which never logs in anyway */
                 return 0;
         if (r < 0) {
                 o->error = r;

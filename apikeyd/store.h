@@ -47,6 +47,7 @@ struct key_record {
         char locked_by[STORE_KIND_MAX];         /* "" | "owner" | "admin" */
         int64_t orphaned_at;                    /* when its account was seen gone (0: never); for good */
         uint8_t hash[KEY_HASH_LEN];             /* keyed BLAKE2b of ID and secret */
+        bool tampered; /* read: the row does not match its MAC (rowmac.h); never logs in */
 };
 
 /* Which keys to list or count; zero/NULL fields match everything. */
@@ -69,8 +70,15 @@ struct key_filter {
 
 typedef int (*store_key_cb)(const struct key_record *k, void *userdata);
 
-/* Opens (creating with mode 0600 and migrating) the store at path. */
-int store_open(const char *path, struct store **ret);
+/* Opens (creating with mode 0600 and migrating) the store at path. row_key
+ * (derived from the installation secret, ROWMAC_CONTEXT) MACs every key and
+ * service ID row written, and marks rows read that do not match
+ * (.tampered). A change to a tampered row is refused with -EBADMSG: only
+ * delete removes it, so no update launders a change made behind our back. */
+#define STORE_ROW_KEY_LEN 32
+int store_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
+/* The schema version the file had before store_open migrated it (0: new). */
+int store_opened_version(const struct store *s);
 /* A second connection to the store s is open on (for another thread). It
  * does not create, check or migrate the file: that opens and closes it, and
  * closing any descriptor of a file drops every POSIX lock the process holds
@@ -132,6 +140,7 @@ struct sid_record {
         bool locked;
         int64_t created_at;
         char created_by[PROTO_USER_MAX + 1];
+        bool tampered; /* read: the row does not match its MAC (rowmac.h) */
 };
 typedef int (*store_sid_cb)(const struct sid_record *r, void *userdata);
 
@@ -175,6 +184,8 @@ typedef int (*store_audit_cb)(const struct audit_record *r, void *userdata);
 int store_audit_append(struct store *s, const struct audit_record *r);
 /* The newest record's seq and hash; seq 0 and a zero hash when empty. */
 int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
+/* The hash of record seq: 0, or -ENOENT when there is no such record. */
+int store_audit_hash_at(struct store *s, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 /* The oldest record's seq and hash; -ENOENT when empty. */
 int store_audit_first(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 /* Records matching f (NULL: all) in sequence order. */
@@ -189,6 +200,9 @@ int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
 int store_audit_prune_seq(struct store *s, uint64_t keep_from, uint64_t *ret_deleted);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
+/* The migration that added the row MACs (rowmac.h), computed for every
+ * existing row as it runs. */
+#define STORE_SCHEMA_ROW_MACS 6
 
 #endif

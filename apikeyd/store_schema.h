@@ -98,6 +98,12 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
          * thread that answers logins. */
         "CREATE INDEX keys_live_owners ON keys (owner_name, owner_uid) "
         "WHERE owner_type = 'user' AND orphaned_at = 0;",
+
+        /* 6 (STORE_SCHEMA_ROW_MACS): a MAC on every key and service ID row
+         * (rowmac.h); store_sqlite.c computes it for the existing rows in
+         * the same transaction. An empty MAC never matches. */
+        "ALTER TABLE keys ADD COLUMN mac BLOB NOT NULL DEFAULT x'';"
+        "ALTER TABLE service_ids ADD COLUMN mac BLOB NOT NULL DEFAULT x'';",
 };
 
 #endif

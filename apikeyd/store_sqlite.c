@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "log.h"
 #include "store_schema.h"
 
@@ -23,10 +25,12 @@ static int exec_sql(sqlite3 *db, const char *sql)
 {
         char *err = NULL;
 
-        if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+
+        if (rc != SQLITE_OK) {
                 log_error("store: %s", err ? err : sqlite3_errmsg(db));
                 sqlite3_free(err);
-                return -EIO;
+                return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
         }
         return 0;
 }
@@ -61,18 +65,31 @@ static int check_version(sqlite3 *db)
         return 0;
 }
 
-static int migrate(sqlite3 *db)
+/* What a migration computes beyond its SQL, in the same transaction. */
+static int migrate_code(struct store *s, int to_version)
 {
+        if (to_version == STORE_SCHEMA_ROW_MACS) {
+                int r = store_keys_seal_all(s);
+                return r < 0 ? r : store_sids_seal_all(s);
+        }
+        return 0;
+}
+
+static int migrate(struct store *s)
+{
+        sqlite3 *db = s->db;
         int version;
         char sql[64];
 
         if (read_user_version(db, &version) < 0)
                 return -EIO;
+        s->opened_version = version;
         for (; version < STORE_SCHEMA_VERSION; version++) {
                 if (exec_sql(db, "BEGIN IMMEDIATE") < 0)
                         return -EIO;
                 snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
-                if (exec_sql(db, store_migrations[version]) < 0 || exec_sql(db, sql) < 0) {
+                if (exec_sql(db, store_migrations[version]) < 0 || migrate_code(s, version + 1) < 0 ||
+                    exec_sql(db, sql) < 0) {
                         exec_sql(db, "ROLLBACK");
                         return -EIO;
                 }
@@ -131,7 +148,7 @@ static int set_modes(struct store *s)
                                "PRAGMA trusted_schema = OFF");
 }
 
-int store_open(const char *path, struct store **ret)
+int store_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret)
 {
         struct store *s;
         int r;
@@ -141,13 +158,14 @@ int store_open(const char *path, struct store **ret)
                 r = open_connection(path, &s);
         if (r < 0)
                 return r;
+        memcpy(s->row_key, row_key, STORE_ROW_KEY_LEN);
         /* Before anything writes: a newer store is refused untouched (the
          * switch to WAL below would already rewrite its header). */
         r = check_version(s->db);
         if (r == 0)
                 r = set_modes(s);
         if (r == 0)
-                r = migrate(s->db);
+                r = migrate(s);
         if (r < 0) {
                 store_close(s);
                 return r;
@@ -165,6 +183,10 @@ int store_open_another(struct store *s, struct store **ret)
         if (!path || !*path)
                 return -EINVAL;
         r = open_connection(path, &t);
+        if (r == 0) {
+                memcpy(t->row_key, s->row_key, STORE_ROW_KEY_LEN);
+                t->opened_version = STORE_SCHEMA_VERSION;
+        }
         if (r == 0 && (r = set_modes(t)) < 0)
                 store_close(t);
         if (r == 0)
@@ -172,10 +194,16 @@ int store_open_another(struct store *s, struct store **ret)
         return r;
 }
 
+int store_opened_version(const struct store *s)
+{
+        return s->opened_version;
+}
+
 void store_close(struct store *s)
 {
         if (!s)
                 return;
+        sodium_memzero(s->row_key, sizeof(s->row_key));
         for (int i = 0; i < _ST_MAX; i++)
                 sqlite3_finalize(s->stmt[i]);
         sqlite3_close(s->db);
@@ -223,6 +251,27 @@ int store_checkpoint(struct store *s)
                 return -EIO;
         }
         return 0;
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+        return exec_sql(s->db, sql);
+}
+
+int store_change_begin(struct store *s, bool *ret_own)
+{
+        *ret_own = sqlite3_get_autocommit(s->db) != 0;
+        return exec_sql(s->db, *ret_own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_change");
+}
+
+int store_change_end(struct store *s, bool own, int r)
+{
+        if (r == 0)
+                return exec_sql(s->db, own ? "COMMIT" : "RELEASE store_change") < 0 ? -EIO : 0;
+        /* A failed statement may have ended the transaction already. */
+        if (!sqlite3_get_autocommit(s->db))
+                exec_sql(s->db, own ? "ROLLBACK" : "ROLLBACK TO store_change; RELEASE store_change");
+        return r;
 }
 
 int store_begin(struct store *s)
@@ -292,7 +341,7 @@ int store_step_done(struct store *s, sqlite3_stmt *st)
         if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
                 return -EEXIST;
         log_error("store: %s", sqlite3_errmsg(s->db));
-        return -EIO;
+        return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
 int store_change_one(struct store *s, sqlite3_stmt *st)

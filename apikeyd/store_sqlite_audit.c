@@ -108,6 +108,26 @@ int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_
         return r < 0 ? r : 0;
 }
 
+int store_audit_hash_at(struct store *s, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN])
+{
+        sqlite3_stmt *st = store_stmt(s, ST_AUDIT_HASH_AT, "SELECT hash FROM audit WHERE seq = ?1");
+        int rc, r = -ENOENT;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == AUDIT_HASH_LEN) {
+                memcpy(ret_hash, sqlite3_column_blob(st, 0), AUDIT_HASH_LEN);
+                r = 0;
+        } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                r = -EIO;
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
 int store_audit_first(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
 {
         int r = audit_end(s, false, ret_seq, ret_hash);

@@ -1,15 +1,18 @@
-/* store_sqlite_keys.c - the keys table. */
+/* store_sqlite_keys.c - the keys table. Every row carries its MAC
+ * (rowmac.h): written with each insert and change, checked with each read. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "rowmac.h"
 #include "store_sqlite.h"
 
 #define KEY_COLUMNS                                                                                        \
         "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, "      \
         "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
-        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by, orphaned_at"
+        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by, orphaned_at, mac"
 
 /* The WHERE clause of a filter, with only the conditions it sets, so that
  * SQLite can use an index (keys_owner, keys_expiry): an "(?1 IS NULL OR
@@ -63,7 +66,18 @@ static sqlite3_stmt *prepare_filtered(struct store *s, const char *head, const s
         return st;
 }
 
-static int row_to_record(sqlite3_stmt *st, struct key_record *k)
+/* Whether the row's stored MAC (column col) is the MAC of k. */
+static bool mac_matches(struct store *s, sqlite3_stmt *st, int col, const struct key_record *k)
+{
+        uint8_t mac[ROWMAC_LEN];
+        bool ok = rowmac_key(s->row_key, k, mac) == 0 && sqlite3_column_bytes(st, col) == ROWMAC_LEN &&
+                  sodium_memcmp(mac, sqlite3_column_blob(st, col), ROWMAC_LEN) == 0;
+
+        sodium_memzero(mac, sizeof(mac));
+        return ok;
+}
+
+static int row_to_record(struct store *s, sqlite3_stmt *st, struct key_record *k)
 {
         memset(k, 0, sizeof(*k));
         if (sqlite3_column_bytes(st, 1) != KEY_HASH_LEN)
@@ -94,6 +108,9 @@ static int row_to_record(sqlite3_stmt *st, struct key_record *k)
         store_copy_text(st, 23, k->disabled_by, sizeof(k->disabled_by));
         store_copy_text(st, 24, k->locked_by, sizeof(k->locked_by));
         k->orphaned_at = sqlite3_column_int64(st, 25);
+        /* A text longer than its field was truncated above and no longer
+         * matches: tampered, as it should be. */
+        k->tampered = !mac_matches(s, st, 26, k);
         return 0;
 }
 
@@ -128,29 +145,125 @@ static void bind_fields(sqlite3_stmt *st, const struct key_record *k)
         sqlite3_bind_int64(st, 26, k->orphaned_at);
 }
 
+/* Binds ?27, the row's MAC: 0, or -EINVAL when the row does not encode. */
+static int bind_mac(struct store *s, sqlite3_stmt *st, const struct key_record *k)
+{
+        uint8_t mac[ROWMAC_LEN];
+
+        if (rowmac_key(s->row_key, k, mac) < 0)
+                return -EINVAL;
+        sqlite3_bind_blob(st, 27, mac, ROWMAC_LEN, SQLITE_TRANSIENT);
+        return 0;
+}
+
 int store_key_insert(struct store *s, const struct key_record *k)
 {
         sqlite3_stmt *st = store_stmt(s, ST_KEY_INSERT,
                                       "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)");
+                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)");
+        struct key_record sealed;
+
+        if (!st)
+                return -EIO;
+        sealed = *k;
+        if (!sealed.leak_action[0]) /* what bind_fields stores, so what the MAC covers */
+                snprintf(sealed.leak_action, sizeof(sealed.leak_action), "disable");
+        bind_fields(st, &sealed);
+        if (bind_mac(s, st, &sealed) < 0)
+                return -EINVAL;
+        return store_step_done(s, st);
+}
+
+/* Writes the whole row k, with its new MAC. */
+static int write_row(struct store *s, const struct key_record *k)
+{
+        sqlite3_stmt *st = store_stmt(s, ST_KEY_REWRITE,
+                                      "UPDATE keys SET hash = ?2, kind = ?3, owner_type = ?4, owner_name = ?5, "
+                                      "owner_uid = ?6, name = ?7, description = ?8, state = ?9, created_at = ?10, "
+                                      "created_by = ?11, last_used_at = ?12, last_used_from = ?13, "
+                                      "last_used_service = ?14, use_count = ?15, expires_at = ?16, locked = ?17, "
+                                      "services = ?18, sources = ?19, max_uses = ?20, leak_action = ?21, "
+                                      "rotated_to = ?22, retires = ?23, disabled_by = ?24, locked_by = ?25, orphaned_at = ?26, "
+                                      "mac = ?27 WHERE id = ?1");
         if (!st)
                 return -EIO;
         bind_fields(st, k);
-        return store_step_done(s, st);
+        if (bind_mac(s, st, k) < 0)
+                return -EINVAL;
+        return store_change_one(s, st);
+}
+
+/* Reads row id, refuses it if it fails its MAC (-EBADMSG: a change must not
+ * seal what someone else wrote), lets change() edit it and writes it back
+ * with a new MAC, in one transaction. */
+static int key_rewrite(struct store *s, const char *id, void (*change)(struct key_record *k, const void *ctx),
+                       const void *ctx)
+{
+        struct key_record k;
+        bool own;
+        int r = store_change_begin(s, &own);
+
+        if (r < 0)
+                return r;
+        r = store_key_get(s, id, &k);
+        if (r == 0 && k.tampered) {
+                log_error("store: key %s was changed outside apikeyd (its MAC does not match); not changing it", id);
+                r = -EBADMSG;
+        }
+        if (r == 0) {
+                change(&k, ctx);
+                r = write_row(s, &k);
+        }
+        return store_change_end(s, own, r);
+}
+
+/* Identity, hash and creation never change; usage has its own call. */
+static void change_mutable(struct key_record *k, const void *ctx)
+{
+        const struct key_record *n = ctx;
+
+        memcpy(k->name, n->name, sizeof(k->name));
+        memcpy(k->description, n->description, sizeof(k->description));
+        memcpy(k->state, n->state, sizeof(k->state));
+        k->expires_at = n->expires_at;
+        k->locked = n->locked;
+        memcpy(k->services, n->services, sizeof(k->services));
+        memcpy(k->sources, n->sources, sizeof(k->sources));
+        k->max_uses = n->max_uses;
+        if (n->leak_action[0])
+                memcpy(k->leak_action, n->leak_action, sizeof(k->leak_action));
+        memcpy(k->rotated_to, n->rotated_to, sizeof(k->rotated_to));
+        memcpy(k->retires, n->retires, sizeof(k->retires));
+        memcpy(k->disabled_by, n->disabled_by, sizeof(k->disabled_by));
+        memcpy(k->locked_by, n->locked_by, sizeof(k->locked_by));
 }
 
 int store_key_update(struct store *s, const struct key_record *k)
 {
-        /* Identity, hash and creation never change; usage has its own call. */
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_UPDATE,
-                                      "UPDATE keys SET name = ?7, description = ?8, state = ?9, expires_at = ?16, "
-                                      "locked = ?17, services = ?18, sources = ?19, max_uses = ?20, "
-                                      "leak_action = ?21, rotated_to = ?22, retires = ?23, disabled_by = ?24, "
-                                      "locked_by = ?25 WHERE id = ?1");
-        if (!st)
+        return key_rewrite(s, k->id, change_mutable, k);
+}
+
+int store_keys_seal_all(struct store *s)
+{
+        /* Migration only: every row as it is now becomes the row's truth. */
+        sqlite3_stmt *st = NULL;
+        struct key_record k;
+        int rc = SQLITE_DONE, r = 0;
+
+        if (sqlite3_prepare_v2(s->db, "SELECT " KEY_COLUMNS " FROM keys", -1, &st, NULL) != SQLITE_OK) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                sqlite3_finalize(st);
                 return -EIO;
-        bind_fields(st, k);
-        return store_change_one(s, st);
+        }
+        while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                if ((r = row_to_record(s, st, &k)) == 0)
+                        r = write_row(s, &k);
+        if (r == 0 && rc != SQLITE_DONE) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                r = -EIO;
+        }
+        sqlite3_finalize(st);
+        return r;
 }
 
 int store_key_get(struct store *s, const char *id, struct key_record *ret)
@@ -163,7 +276,7 @@ int store_key_get(struct store *s, const char *id, struct key_record *ret)
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-                r = row_to_record(st, ret);
+                r = row_to_record(s, st, ret);
         else if (rc == SQLITE_DONE)
                 r = -ENOENT;
         else {
@@ -191,6 +304,7 @@ static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
 }
 
 struct key_visit {
+        struct store *s;
         store_key_cb cb;
         void *userdata;
         struct key_record k;
@@ -199,7 +313,7 @@ struct key_visit {
 static int visit_key(sqlite3_stmt *st, void *ctx)
 {
         struct key_visit *v = ctx;
-        int r = row_to_record(st, &v->k);
+        int r = row_to_record(v->s, st, &v->k);
 
         return r < 0 ? r : v->cb(&v->k, v->userdata);
 }
@@ -208,7 +322,7 @@ static const struct key_filter filter_any = KEY_FILTER_ANY;
 
 int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata)
 {
-        struct key_visit v = { .cb = cb, .userdata = userdata };
+        struct key_visit v = { .s = s, .cb = cb, .userdata = userdata };
         sqlite3_stmt *st;
         int r;
 
@@ -241,17 +355,23 @@ int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)
         return r;
 }
 
+struct state_change {
+        const char *state, *by;
+};
+
+static void change_state(struct key_record *k, const void *ctx)
+{
+        const struct state_change *c = ctx;
+
+        snprintf(k->state, sizeof(k->state), "%s", c->state);
+        snprintf(k->disabled_by, sizeof(k->disabled_by), "%s", c->by ? c->by : "");
+}
+
 int store_key_set_state(struct store *s, const char *id, const char *state, const char *by)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_SET_STATE,
-                                      "UPDATE keys SET state = ?2, disabled_by = ?3 WHERE id = ?1");
+        const struct state_change c = { state, by };
 
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
-        return store_change_one(s, st);
+        return key_rewrite(s, id, change_state, &c);
 }
 
 int store_key_delete(struct store *s, const char *id)
@@ -264,32 +384,47 @@ int store_key_delete(struct store *s, const char *id)
         return store_change_one(s, st);
 }
 
+struct uses {
+        uint64_t n;
+        int64_t when;
+        const char *rhost, *service;
+};
+
+/* use_count is in the MAC: it decides usage_exceeded for keys with
+ * max_uses, so resetting it in the database must not give a key more uses. */
+static void change_uses(struct key_record *k, const void *ctx)
+{
+        const struct uses *u = ctx;
+
+        k->use_count = k->use_count > (uint64_t)INT64_MAX - u->n ? (uint64_t)INT64_MAX : k->use_count + u->n;
+        if (u->when > k->last_used_at)
+                k->last_used_at = u->when;
+        snprintf(k->last_used_from, sizeof(k->last_used_from), "%s", u->rhost ? u->rhost : "");
+        snprintf(k->last_used_service, sizeof(k->last_used_service), "%s", u->service ? u->service : "");
+}
+
 int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
                        const char *service)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_ADD_USES,
-                                      "UPDATE keys SET last_used_at = max(last_used_at, ?2), last_used_from = ?3, "
-                                      "last_used_service = ?4, use_count = use_count + ?5 WHERE id = ?1");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, when);
-        sqlite3_bind_text(st, 3, rhost ? rhost : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, service ? service : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
-        return store_change_one(s, st);
+        const struct uses u = { n, when, rhost, service };
+
+        return key_rewrite(s, id, change_uses, &u);
+}
+
+static void change_orphaned(struct key_record *k, const void *ctx)
+{
+        k->orphaned_at = *(const int64_t *)ctx;
 }
 
 int store_key_set_orphaned(struct store *s, const char *id, int64_t when)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_KEY_SET_ORPHANED,
-                                      "UPDATE keys SET orphaned_at = ?2 WHERE id = ?1 AND orphaned_at = 0");
+        struct key_record k;
+        int64_t at = when > 0 ? when : 1;
+        int r = store_key_get(s, id, &k);
 
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, when > 0 ? when : 1);
-        return store_change_one(s, st);
+        if (r == 0 && k.orphaned_at)
+                return -ENOENT; /* already, for good */
+        return r < 0 ? r : key_rewrite(s, id, change_orphaned, &at);
 }
 
 int store_key_owners(struct store *s, store_owner_cb cb, void *userdata)

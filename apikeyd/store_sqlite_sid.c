@@ -1,14 +1,19 @@
-/* store_sqlite_sid.c - the service_ids table. */
+/* store_sqlite_sid.c - the service_ids table. Every row carries its MAC
+ * (rowmac.h): what a service ID logs in as is not the database's to say. */
 #include <errno.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "log.h"
+#include "rowmac.h"
 #include "store_sqlite.h"
 
-#define SID_COLUMNS "name, description, unix_user, unix_uid, locked, created_at, created_by"
+#define SID_COLUMNS "name, description, unix_user, unix_uid, locked, created_at, created_by, mac"
 
-static void row_to_sid(sqlite3_stmt *st, struct sid_record *r)
+static void row_to_sid(struct store *s, sqlite3_stmt *st, struct sid_record *r)
 {
+        uint8_t mac[ROWMAC_LEN];
+
         memset(r, 0, sizeof(*r));
         store_copy_text(st, 0, r->name, sizeof(r->name));
         store_copy_text(st, 1, r->description, sizeof(r->description));
@@ -17,6 +22,8 @@ static void row_to_sid(sqlite3_stmt *st, struct sid_record *r)
         r->locked = sqlite3_column_int(st, 4) != 0;
         r->created_at = sqlite3_column_int64(st, 5);
         store_copy_text(st, 6, r->created_by, sizeof(r->created_by));
+        r->tampered = rowmac_sid(s->row_key, r, mac) < 0 || sqlite3_column_bytes(st, 7) != ROWMAC_LEN ||
+                      sodium_memcmp(mac, sqlite3_column_blob(st, 7), ROWMAC_LEN) != 0;
 }
 
 static void bind_sid(sqlite3_stmt *st, const struct sid_record *r)
@@ -30,25 +37,90 @@ static void bind_sid(sqlite3_stmt *st, const struct sid_record *r)
         sqlite3_bind_text(st, 7, r->created_by, -1, SQLITE_STATIC);
 }
 
+/* Binds ?8, the row's MAC. */
+static int bind_mac(struct store *s, sqlite3_stmt *st, const struct sid_record *r)
+{
+        uint8_t mac[ROWMAC_LEN];
+
+        if (rowmac_sid(s->row_key, r, mac) < 0)
+                return -EINVAL;
+        sqlite3_bind_blob(st, 8, mac, ROWMAC_LEN, SQLITE_TRANSIENT);
+        return 0;
+}
+
 int store_sid_insert(struct store *s, const struct sid_record *r)
 {
         sqlite3_stmt *st = store_stmt(s, ST_SID_INSERT,
-                                      "INSERT INTO service_ids (" SID_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7)");
+                                      "INSERT INTO service_ids (" SID_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
         if (!st)
                 return -EIO;
         bind_sid(st, r);
+        if (bind_mac(s, st, r) < 0)
+                return -EINVAL;
         return store_step_done(s, st);
 }
 
-int store_sid_update(struct store *s, const struct sid_record *r)
+static int write_sid(struct store *s, const struct sid_record *r)
 {
-        sqlite3_stmt *st = store_stmt(s, ST_SID_UPDATE,
+        sqlite3_stmt *st = store_stmt(s, ST_SID_REWRITE,
                                       "UPDATE service_ids SET description = ?2, unix_user = ?3, unix_uid = ?4, "
-                                      "locked = ?5 WHERE name = ?1");
+                                      "locked = ?5, created_at = ?6, created_by = ?7, mac = ?8 WHERE name = ?1");
         if (!st)
                 return -EIO;
         bind_sid(st, r);
+        if (bind_mac(s, st, r) < 0)
+                return -EINVAL;
         return store_change_one(s, st);
+}
+
+/* As key_rewrite (store_sqlite_keys.c): a row that fails its MAC is not
+ * changed (-EBADMSG), so no update seals someone else's change. */
+int store_sid_update(struct store *s, const struct sid_record *r)
+{
+        struct sid_record cur;
+        bool own;
+        int e = store_change_begin(s, &own);
+
+        if (e < 0)
+                return e;
+        e = store_sid_get(s, r->name, &cur);
+        if (e == 0 && cur.tampered) {
+                log_error("store: service ID %s was changed outside apikeyd (its MAC does not match); not changing it",
+                          r->name);
+                e = -EBADMSG;
+        }
+        if (e == 0) {
+                memcpy(cur.description, r->description, sizeof(cur.description));
+                memcpy(cur.unix_user, r->unix_user, sizeof(cur.unix_user));
+                cur.unix_uid = r->unix_uid;
+                cur.locked = r->locked;
+                e = write_sid(s, &cur);
+        }
+        return store_change_end(s, own, e);
+}
+
+int store_sids_seal_all(struct store *s)
+{
+        /* Migration only: every row as it is now becomes the row's truth. */
+        sqlite3_stmt *st = NULL;
+        struct sid_record r;
+        int rc = SQLITE_DONE, e = 0;
+
+        if (sqlite3_prepare_v2(s->db, "SELECT " SID_COLUMNS " FROM service_ids", -1, &st, NULL) != SQLITE_OK) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                sqlite3_finalize(st);
+                return -EIO;
+        }
+        while (e == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                row_to_sid(s, st, &r);
+                e = write_sid(s, &r);
+        }
+        if (e == 0 && rc != SQLITE_DONE) {
+                log_error("store: %s", sqlite3_errmsg(s->db));
+                e = -EIO;
+        }
+        sqlite3_finalize(st);
+        return e;
 }
 
 int store_sid_get(struct store *s, const char *name, struct sid_record *ret)
@@ -61,7 +133,7 @@ int store_sid_get(struct store *s, const char *name, struct sid_record *ret)
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-                row_to_sid(st, ret);
+                row_to_sid(s, st, ret);
         else if (rc == SQLITE_DONE)
                 r = -ENOENT;
         else {
@@ -83,6 +155,7 @@ int store_sid_delete(struct store *s, const char *name)
 }
 
 struct sid_visit {
+        struct store *s;
         store_sid_cb cb;
         void *userdata;
         struct sid_record rec;
@@ -92,14 +165,14 @@ static int visit_sid(sqlite3_stmt *st, void *ctx)
 {
         struct sid_visit *v = ctx;
 
-        row_to_sid(st, &v->rec);
+        row_to_sid(v->s, st, &v->rec);
         return v->cb(&v->rec, v->userdata);
 }
 
 int store_sid_list(struct store *s, store_sid_cb cb, void *userdata)
 {
         sqlite3_stmt *st = store_stmt(s, ST_SID_LIST, "SELECT " SID_COLUMNS " FROM service_ids ORDER BY name");
-        struct sid_visit v = { .cb = cb, .userdata = userdata };
+        struct sid_visit v = { .s = s, .cb = cb, .userdata = userdata };
 
         return st ? store_each_row(s, st, visit_sid, &v) : -EIO;
 }

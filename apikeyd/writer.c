@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "audit_head.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -32,6 +33,9 @@ struct writer {
         int efd;
         sd_event_source *done;
         struct store *store;
+        const char *head_path;          /* the daemon's, constant while we run */
+        const uint8_t *head_key;
+        bool head_failed;               /* reported; writer thread only */
         /* The batch being written: owned by the writer while busy. */
         struct usage_entry *usage;
         size_t n_usage;
@@ -46,16 +50,32 @@ static int write_batch(struct writer *w)
         for (size_t i = 0; r == 0 && i < w->n_usage; i++) {
                 const struct usage_entry *e = &w->usage[i];
                 r = store_key_add_uses(w->store, e->id, e->uses, e->last_at, e->rhost, e->service);
-                if (r == -ENOENT) /* a key deleted since its use needs no count */
+                /* A key deleted since its use needs no count; a row changed
+                 * behind our back keeps the count it has (it cannot log in),
+                 * and must not hold the audit records up. */
+                if (r == -ENOENT || r == -EBADMSG)
                         r = 0;
         }
         for (size_t i = 0; r == 0 && i < w->n_audit; i++)
                 r = store_audit_append(w->store, &w->audit[i]);
         if (r == 0)
                 r = store_commit(w->store);
-        if (r < 0)
+        if (r < 0) {
                 store_rollback(w->store);
-        return r;
+                return r;
+        }
+        /* The commit is durable (the connection is synchronous=FULL):
+         * only now may the head name its last record. A head that cannot be
+         * written lags behind the table, which start-up accepts; the next
+         * batch tries again. */
+        if (w->n_audit > 0) {
+                const struct audit_record *last = &w->audit[w->n_audit - 1];
+                r = audit_head_store(w->head_path, w->head_key, last->seq, last->hash);
+                if (r < 0 && !w->head_failed)
+                        log_error("cannot write the audit head %s: %s; will retry", w->head_path, strerror(-r));
+                w->head_failed = r < 0;
+        }
+        return 0;
 }
 
 #define CHECKPOINT_PAGES 1000 /* SQLite's default autocheckpoint */
@@ -234,7 +254,8 @@ static int on_written(sd_event_source *s, int fd, uint32_t revents, void *userda
         (void)!read(fd, &n, sizeof(n));
         if (writer_busy(d->writer))
                 return 0;
-        writer_collect(d);
+        if (writer_collect(d) == 0)
+                audit_note_lost(d); /* the store takes records again */
         if (d->n_usage >= BATCH_MAX || d->n_audit >= BATCH_MAX)
                 daemon_flush_async(d);
         else if (d->n_usage || d->n_audit || d->writer->n_usage || d->writer->n_audit)
@@ -263,9 +284,15 @@ int writer_start(struct daemon *d)
          * from its first login, not only once the writer has fallen behind. */
         memset(w->usage, 0, PENDING_MAX * sizeof(*w->usage));
         memset(w->audit, 0, PENDING_MAX * sizeof(*w->audit));
-        memset(d->usage, 0, PENDING_MAX * sizeof(*d->usage));
-        memset(d->audit, 0, PENDING_MAX * sizeof(*d->audit));
+        /* (Not what is already pending: records from start-up, integrity ones.) */
+        memset(d->usage + d->n_usage, 0, (PENDING_MAX - d->n_usage) * sizeof(*d->usage));
+        memset(d->audit + d->n_audit, 0, (PENDING_MAX - d->n_audit) * sizeof(*d->audit));
+        w->head_path = d->head_path;
+        w->head_key = d->head_key;
         r = store_open_another(d->store, &w->store);
+        /* A batch is on disk before the audit head names it (writer.c). */
+        if (r == 0)
+                r = store_set_durable(w->store, true);
         /* Another process holding the write lock: give up soon and retry
          * the batch later, rather than keep a synchronous flush waiting. */
         if (r == 0)

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../apikeyd/hashkey.h"
+#include "../apikeyd/rowmac.h"
 #include "../apikeyd/store.h"
 #include "bench.h"
 
@@ -144,8 +145,13 @@ int keys_build_store(const char *dir, size_t n, const char *owner, uid_t uid, st
                 return r;
         r = mint_all(ret, n);
         t1 = bench_now_ns();
-        if (r == 0)
-                r = store_open(db_path, &s);
+        if (r == 0) {
+                /* The daemon's own row key, so that it accepts these rows. */
+                uint8_t row_key[STORE_ROW_KEY_LEN];
+                hashkey_derive(&hk, ROWMAC_CONTEXT, row_key);
+                r = store_open(db_path, row_key, &s);
+                sodium_memzero(row_key, sizeof(row_key));
+        }
         if (r == 0)
                 r = insert_all(s, &hk, ret, owner, uid);
         store_close(s);

@@ -67,6 +67,8 @@ static const struct tag_spec tag_specs[_TAG_MAX] = {
         [TAG_RL_INTERVAL] = { KIND_U64, 8 },
         [TAG_LIMIT] = { KIND_U32, 4 },
         [TAG_CURSOR] = { KIND_STR, PROTO_CURSOR_MAX },
+        [TAG_RETIRES] = { KIND_STR, KEY_ID_LEN },
+        [TAG_SEQ_END] = { KIND_U64, 8 },
         [TAG_POLICY] = { KIND_STR, PROTO_POLICY_MAX },
 };
 
@@ -118,6 +120,11 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                 .allowed = BIT(TAG_EVENT) | BIT(TAG_DETAIL) | BIT(TAG_TIME) | BIT(TAG_USE_COUNT),
                 .required = BIT(TAG_EVENT) | BIT(TAG_DETAIL),
         },
+        [MSG_AUDIT_BREAK] = {
+                .allowed = BIT(TAG_RESULT) | BIT(TAG_SEQ) | BIT(TAG_SEQ_END) | BIT(TAG_MESSAGE) | BIT(TAG_KEY_ID) |
+                           BIT(TAG_SERVICE_ID),
+                .required = BIT(TAG_RESULT) | BIT(TAG_MESSAGE),
+        },
         [MSG_LEAK_REPORT] = {
                 .allowed = BIT(TAG_KEY) | BIT(TAG_SERVICE) | BIT(TAG_RHOST) | BIT(TAG_TTY),
                 .required = BIT(TAG_KEY),
@@ -128,7 +135,7 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_CREATED_AT) | BIT(TAG_CREATED_BY) | BIT(TAG_LAST_USED_AT) |
                            BIT(TAG_LAST_USED_FROM) | BIT(TAG_LAST_USED_SERVICE) | BIT(TAG_USE_COUNT) |
                            BIT(TAG_EXPIRES_AT) | BIT(TAG_LOCKED) | BIT(TAG_SERVICES) | BIT(TAG_SOURCES) |
-                           BIT(TAG_MAX_USES) | BIT(TAG_LEAK_ACTION) | BIT(TAG_ROTATED_TO),
+                           BIT(TAG_MAX_USES) | BIT(TAG_LEAK_ACTION) | BIT(TAG_ROTATED_TO) | BIT(TAG_RETIRES),
                 .required = BIT(TAG_KEY_ID) | BIT(TAG_IDENTITY) | BIT(TAG_STATE),
         },
 };
@@ -173,6 +180,7 @@ static const char *const verdict_names[_VERDICT_MAX] = {
         [VERDICT_ORPHANED] = "orphaned",
         [VERDICT_INTERNAL] = "internal",
         [VERDICT_NAME_IS_ACCOUNT] = "name_is_account",
+        [VERDICT_TAMPERED] = "tampered",
 };
 
 static const char *const status_names[_STATUS_MAX] = {

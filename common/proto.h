@@ -21,6 +21,7 @@ enum msg_type {
         MSG_AUDIT_RECORD = 7, /* daemon -> CLI, one per audit record; also the hashed form */
         MSG_LEAK_REPORT = 8,  /* module -> daemon, auth socket: a key typed as a user name */
         MSG_BLOCKED = 9,      /* daemon -> CLI (status, admins): a rate-limited source */
+        MSG_AUDIT_BREAK = 10, /* daemon -> CLI (audit --verify): one break, gap or changed row */
         _MSG_TYPE_MAX
 };
 
@@ -85,6 +86,8 @@ enum tag {
         TAG_LIMIT = 56,        /* u32 records per page (list, audit); at most PROTO_PAGE_MAX */
         TAG_CURSOR = 57,       /* request: resume after this record; reply: the next page's cursor
                                 * (an audit seq in decimal, a key ID) when more records exist */
+        TAG_RETIRES = 58,      /* key ID a key retires at its first use (in a key row's MAC) */
+        TAG_SEQ_END = 59,      /* u64 last audit sequence number of a range */
         TAG_POLICY = 63,       /* status: "name=value ..." of the daemon's policy options */
         _TAG_MAX
 };
@@ -128,6 +131,7 @@ enum verdict {
         VERDICT_ORPHANED = 12,
         VERDICT_INTERNAL = 13, /* the daemon could not decide (store error) */
         VERDICT_NAME_IS_ACCOUNT = 14, /* an unmapped service ID whose name is a local account */
+        VERDICT_TAMPERED = 15, /* the key's (or its service ID's) row fails its MAC */
         _VERDICT_MAX
 };
 

@@ -23,6 +23,7 @@ static const struct {
         { VERDICT_LEAKED, PAM_AUTH_ERR },
         { VERDICT_ORPHANED, PAM_AUTH_ERR },
         { VERDICT_NAME_IS_ACCOUNT, PAM_AUTH_ERR },
+        { VERDICT_TAMPERED, PAM_AUTH_ERR }, /* the row was changed outside apikeyd: never a login */
         { VERDICT_RATE_LIMITED, PAM_MAXTRIES },
         { VERDICT_INTERNAL, PAM_AUTHINFO_UNAVAIL }, /* the daemon could not decide */
 };

@@ -13,7 +13,7 @@ chmod 0755 "$T"
 mkdir -p "$T/bin" "$T/run" "$T/state" "$T/pam"
 chmod 0755 "$T/bin" "$T/run"
 # Copies, so throwaway users can run them whatever the checkout's permissions.
-install -m 0755 "$BUILD/apikeyd" "$BUILD/apikeyctl" "$BUILD/tests/pam_driver" "$BUILD/tests/keytool" "$T/bin/"
+install -m 0755 "$BUILD/apikeyd" "$BUILD/apikeyctl" "$BUILD/tests/pam_driver" "$BUILD/tests/keytool" "$BUILD/tests/sealtool" "$T/bin/"
 install -m 0644 "$BUILD/pam_apikey.so" "$T/bin/"
 AUTH_SOCK=$T/run/auth.sock
 CTL_SOCK=$T/run/control.sock

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "../../apikeyd/daemon.h"
+#include "../../apikeyd/rowmac.h"
 #include "../../apikeyd/store_sqlite.h"
 #include "fuzz.h"
 #include "transport.h"
@@ -164,17 +165,21 @@ static void daemon_up(struct daemon *d)
                               .usage = calloc(PENDING_MAX, sizeof(struct usage_entry)),
                               .audit = calloc(PENDING_MAX, sizeof(struct audit_record)) };
         d->hashkey = hashkey;
+        hashkey_derive(&d->hashkey, ROWMAC_CONTEXT, d->row_key);
+        snprintf(d->head_path, sizeof(d->head_path), "%s.head", db_path);
+        unlink(d->head_path); /* a head left from an earlier run would name records this store lacks */
         unlink(db_path);
         snprintf(p, sizeof(p), "%s-wal", db_path);
         unlink(p);
         if (!d->usage || !d->audit || rl_init(&d->rl, 10, 6000) < 0 || sd_event_new(&d->event) < 0 ||
-            store_open(db_path, &d->store) < 0 || audit_chain_open(d) < 0 || store_manual_checkpoints(d->store) < 0 ||
-            writer_start(d) < 0)
+            store_open(db_path, d->row_key, &d->store) < 0 || audit_chain_open(d, false) < 0 ||
+            store_manual_checkpoints(d->store) < 0 || writer_start(d) < 0)
                 abort();
 }
 
 /* The store as new: no keys, service IDs or audit records, the chain
- * restarted, no rate-limit state. */
+ * restarted (the writer rewrites the head file with the next batch; the head
+ * is read only at start), no rate-limit state. */
 static void daemon_reset(struct daemon *d)
 {
         FUZZ_CHECK(daemon_flush(d) == 0);

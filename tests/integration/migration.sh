@@ -17,6 +17,10 @@ check "… through every later version (3: who disabled or locked a key)" test "
 expect_eq "the store is now at the newest schema" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_version')" "$latest"
 expect_eq "a key disabled before schema 3 counts as an admin's doing (only an admin enables it)" \
         "$(sqlite3 "$T/state/keys.db" "SELECT disabled_by FROM keys WHERE id = '$(key_id "$disabled")'")" admin
+check "the migration computed the row MACs: no key is tampered" jq -e 'all(.[]; .state != "tampered")' \
+        <<<"$(ctl_as root list --all --json)"
+check "an upgraded store gets its audit head without alarm" test -f "$T/state/audit.head"
+check "... and no integrity record" bash -c '! grep -q "audit log:" "$1"' _ "$T/daemon.log"
 expect_eq "root's foundation key logs in" "$(pam_result apikey root "$active")" PAM_SUCCESS
 expect_eq "the foundation's disabled key stays disabled" "$(pam_result apikey root "$disabled")" PAM_AUTH_ERR
 list=$(ctl_as root list --json)

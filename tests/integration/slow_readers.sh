@@ -20,7 +20,8 @@ create_key "$mallory" >/dev/null
 stop_daemon
 # Many records in the store, quickly: 30,000 audit records of mallory's own
 # identity (what `audit` shows mallory) and 3,000 keys (what `list --all`
-# shows an admin). Their hashes are random: this test reads, never verifies.
+# shows an admin). Their hashes are random: this test reads, never verifies;
+# the key rows get their MACs through apikeyd's own store code.
 sqlite3 "$T/state/keys.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
 INSERT INTO audit (seq, time, event, result, key_id, identity, user, service, prev_hash, hash)
@@ -30,6 +31,7 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
 INSERT INTO keys (id, hash, owner_type, owner_name, owner_uid, created_at, created_by)
 SELECT printf('zz%010d', i), randomblob(32), 'user', '$alice', $(id -u "$alice"), i, 'root' FROM n;
 SQL
+"$T/bin/sealtool" "$T/state/keys.db"
 start_daemon
 
 as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"; }

@@ -14,6 +14,9 @@
 #include "../../apikeyd/store.h"
 #include "check.h"
 
+/* The row MAC key the daemon would derive from its installation secret. */
+static const uint8_t test_row_key[STORE_ROW_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
 static struct key_record make_record(const char *id, const char *owner, uint32_t uid)
 {
         struct key_record k = { .kind = "user", .owner_type = "user", .state = "active", .created_at = 1000 };
@@ -53,7 +56,7 @@ static void test_crud(const char *path)
         uint64_t n = 0;
         int listed = 0;
 
-        CHECK(store_open(path, &s) == 0 && s, "store opens and creates %s", path);
+        CHECK(store_open(path, test_row_key, &s) == 0 && s, "store opens and creates %s", path);
         CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "database file has mode 0600");
         CHECK(store_key_insert(s, &a) == 0, "insert alice's key");
         CHECK(store_key_insert(s, &b) == 0, "insert bob's key");
@@ -92,7 +95,7 @@ static void test_crud(const char *path)
         store_close(s);
 
         s = NULL;
-        CHECK(store_open(path, &s) == 0, "reopen an existing store");
+        CHECK(store_open(path, test_row_key, &s) == 0, "reopen an existing store");
         CHECK(s && store_key_get(s, "bbbbbbbbbbbb", &got) == 0 && got.use_count == 3, "data survives reopen");
         store_close(s);
 }
@@ -105,7 +108,7 @@ static void test_newer_schema_refused(const char *path)
         CHECK(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK,
               "mark the database as schema 99");
         sqlite3_close(db);
-        CHECK(store_open(path, &s) == -EPROTONOSUPPORT && !s, "a newer schema is refused, not clobbered");
+        CHECK(store_open(path, test_row_key, &s) == -EPROTONOSUPPORT && !s, "a newer schema is refused, not clobbered");
 }
 
 static void test_unsafe_file_refused(const char *path)
@@ -113,10 +116,10 @@ static void test_unsafe_file_refused(const char *path)
         struct store *s = NULL;
 
         CHECK(chmod(path, 0644) == 0, "make the database world-readable");
-        CHECK(store_open(path, &s) == -EPERM && !s, "a world-readable database is refused");
+        CHECK(store_open(path, test_row_key, &s) == -EPERM && !s, "a world-readable database is refused");
         unlink(path);
         CHECK(symlink("/etc/passwd", path) == 0, "plant a symlink at the database path");
-        CHECK(store_open(path, &s) < 0 && !s, "a symlinked database path is refused");
+        CHECK(store_open(path, test_row_key, &s) < 0 && !s, "a symlinked database path is refused");
         unlink(path);
 }
 
@@ -160,7 +163,7 @@ static void test_key_model(const char *path)
         struct key_filter f = KEY_FILTER_ANY;
         uint64_t n = 0;
 
-        CHECK(store_open(path, &s) == 0, "open a fresh store for the key model");
+        CHECK(store_open(path, test_row_key, &s) == 0, "open a fresh store for the key model");
         snprintf(c1.kind, sizeof(c1.kind), "classic");
         snprintf(c2.kind, sizeof(c2.kind), "classic");
         CHECK(store_key_insert(s, &c1) == 0, "insert carol's classic key");
@@ -209,7 +212,7 @@ static void test_service_ids(const char *path)
                                 .created_by = "root" }, got;
         int n = 0;
 
-        CHECK(store_open(path, &s) == 0, "open for service IDs");
+        CHECK(store_open(path, test_row_key, &s) == 0, "open for service IDs");
         CHECK(store_sid_insert(s, &r) == 0, "create service ID backup");
         CHECK(store_sid_insert(s, &r) == -EEXIST, "a second one of the same name is refused");
         snprintf(r.unix_user, sizeof(r.unix_user), "nobody");
@@ -242,7 +245,7 @@ static void test_audit(const char *path)
         sqlite3 *db = NULL;
         int n = 0;
 
-        CHECK(store_open(path, &s) == 0, "open for the audit log");
+        CHECK(store_open(path, test_row_key, &s) == 0, "open for the audit log");
         CHECK(store_audit_last(s, &seq, hash) == 0 && seq == 0, "an empty log has seq 0");
         for (int i = 1; i <= 5; i++) {
                 a.seq = (uint64_t)i;
@@ -273,6 +276,87 @@ static void test_audit(const char *path)
         sqlite3_close(db);
 }
 
+static int exec_raw(const char *path, const char *sql)
+{
+        sqlite3 *db = NULL;
+        int rc = sqlite3_open(path, &db) == SQLITE_OK ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_ERROR;
+
+        sqlite3_close(db);
+        return rc;
+}
+
+/* Someone who can write the database but not read hash.key changes rows:
+ * each change is seen on the next read, and no later change through the
+ * store seals it (issue 13, item 3). */
+static void test_row_macs(const char *path)
+{
+        struct store *s = NULL;
+        struct key_record k = make_record("macmacmacmac", "alice", 1001), got;
+        struct key_record other = make_record("othermacmac0", "alice", 1001);
+        struct sid_record sid = { .name = "deploy", .unix_uid = -1, .created_at = 5, .created_by = "root" }, gs;
+        static const char *const changes[] = {
+                "UPDATE keys SET owner_name = 'root', owner_uid = 0 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET owner_uid = 0 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET kind = 'classic' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET owner_type = 'service' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET state = 'active' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET expires_at = 0 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET services = '' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET sources = '' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET max_uses = 0 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET use_count = 0 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET leak_action = 'none' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET locked = 0 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET retires = 'othermacmac0' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET disabled_by = 'owner' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET locked_by = 'owner' WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET orphaned_at = 5 WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET hash = (SELECT hash FROM keys WHERE id = 'othermacmac0') WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET mac = (SELECT mac FROM keys WHERE id = 'othermacmac0') WHERE id = 'macmacmacmac'",
+                "UPDATE keys SET mac = x'' WHERE id = 'macmacmacmac'",
+        };
+
+        snprintf(k.state, sizeof(k.state), "disabled");
+        snprintf(k.disabled_by, sizeof(k.disabled_by), "admin");
+        snprintf(k.locked_by, sizeof(k.locked_by), "admin");
+        k.expires_at = 5000, k.max_uses = 3, k.locked = true;
+        snprintf(k.services, sizeof(k.services), "sshd");
+        snprintf(k.sources, sizeof(k.sources), "10.0.0.0/8");
+        snprintf(k.leak_action, sizeof(k.leak_action), "delete");
+        for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+                CHECK(store_open(path, test_row_key, &s) == 0 && store_key_insert(s, &k) == 0 &&
+                              store_key_insert(s, &other) == 0 && store_key_add_uses(s, k.id, 2, 7, "", "x") == 0,
+                      "a fresh row (%zu)", i);
+                CHECK(store_key_get(s, k.id, &got) == 0 && !got.tampered && got.use_count == 2,
+                      "... matches its MAC, uses included");
+                store_close(s);
+                CHECK(exec_raw(path, changes[i]) == SQLITE_OK, "sqlite3: %s", changes[i]);
+                CHECK(store_open(path, test_row_key, &s) == 0 && store_key_get(s, k.id, &got) == 0 && got.tampered,
+                      "... is seen: the row fails its MAC");
+                CHECK(store_key_set_state(s, k.id, "disabled", "admin") == -EBADMSG && store_key_update(s, &k) == -EBADMSG &&
+                              store_key_add_uses(s, k.id, 1, 8, "", "x") == -EBADMSG,
+                      "... and no change through the store seals it");
+                CHECK(store_key_get(s, k.id, &got) == 0 && got.tampered, "... it stays tampered");
+                CHECK(store_key_get(s, other.id, &got) == 0 && !got.tampered, "... the other row is untouched");
+                CHECK(store_key_delete(s, k.id) == 0 && store_key_delete(s, other.id) == 0, "... delete removes it");
+                store_close(s);
+        }
+        CHECK(store_open(path, test_row_key, &s) == 0 && store_sid_insert(s, &sid) == 0 &&
+                      store_sid_get(s, "deploy", &gs) == 0 && !gs.tampered,
+              "a service ID row matches its MAC");
+        sid.locked = true;
+        CHECK(store_sid_update(s, &sid) == 0 && store_sid_get(s, "deploy", &gs) == 0 && !gs.tampered && gs.locked,
+              "... also after a change through the store");
+        store_close(s);
+        CHECK(exec_raw(path, "UPDATE service_ids SET unix_user = 'root', unix_uid = 0") == SQLITE_OK,
+              "sqlite3: map the service ID to root");
+        CHECK(store_open(path, test_row_key, &s) == 0 && store_sid_get(s, "deploy", &gs) == 0 && gs.tampered,
+              "... is seen: the row fails its MAC");
+        CHECK(store_sid_update(s, &sid) == -EBADMSG, "... and an update does not seal it");
+        CHECK(store_sid_delete(s, "deploy") == 0, "... delete removes it");
+        store_close(s);
+}
+
 /* A store made by apikeyd 0.1.0 (schema 1) opens, migrates and keeps its keys. */
 static void test_migration(const char *dir)
 {
@@ -292,7 +376,7 @@ static void test_migration(const char *dir)
               "build a schema-1 store from tests/fixtures/v1-keys.sql");
         sqlite3_close(db);
         chmod(path, 0600);
-        CHECK(store_open(path, &s) == 0, "apikeyd opens the schema-1 store");
+        CHECK(store_open(path, test_row_key, &s) == 0, "apikeyd opens the schema-1 store");
         CHECK(s && store_key_get(s, "4ggkgwaqu1ok", &got) == 0 && strcmp(got.name, "foundation") == 0 &&
                       strcmp(got.state, "active") == 0 && got.expires_at == 0 && !got.locked &&
                       strcmp(got.leak_action, "disable") == 0 && got.services[0] == '\0',
@@ -304,6 +388,13 @@ static void test_migration(const char *dir)
         CHECK(s && store_key_get(s, "4ggkgwaqu1ok", &got) == 0 && got.disabled_by[0] == '\0' &&
                       got.locked_by[0] == '\0',
               "an active, unlocked foundation key is held by nobody");
+        CHECK(s && store_key_get(s, "4fr2oqlvgs0x", &got) == 0 && !got.tampered,
+              "the migration computed the MAC of an existing row");
+        store_close(s);
+        s = NULL;
+        CHECK(store_open(path, (const uint8_t[STORE_ROW_KEY_LEN]){ 9 }, &s) == 0 &&
+                      store_key_get(s, "4fr2oqlvgs0x", &got) == 0 && got.tampered,
+              "under another installation secret the same row fails its MAC");
         store_close(s);
         CHECK(sqlite3_open(path, &db) == SQLITE_OK, "reopen raw");
         {
@@ -334,6 +425,8 @@ int main(void)
         test_key_model(path);
         test_service_ids(path);
         test_audit(path);
+        snprintf(path, sizeof(path), "%s/macs.db", dir);
+        test_row_macs(path);
         test_migration(dir);
         (void)!system((snprintf(path, sizeof(path), "rm -rf '%s'", dir), path));
         return check_done();
