@@ -168,3 +168,8 @@ audit_has() {
 
 # exit_of CMD...: the exit status of CMD, its output discarded.
 exit_of() { "$@" >/dev/null 2>&1; echo $?; }
+# expect_exit WHO EXIT CMD...: apikeyctl CMD run as WHO exits with EXIT.
+expect_exit() {
+        local who=$1 want=$2; shift 2
+        expect_eq "$who: apikeyctl $* → exit $want" "$(exit_of ctl_as "$who" "$@")" "$want"
+}
