@@ -360,7 +360,9 @@ if part kill; then
         budget=${KILL_SECONDS:-90}
         K=$T/kill
         mkdir -p "$K"
-        rm -f "$T/state/keys.db" "$T/state/keys.db-wal" "$T/state/keys.db-shm"
+        # A fresh store: the database and its audit head (a head left from the
+        # parts above would rightly report the new log as cut at its start).
+        rm -f "$T/state/keys.db" "$T/state/keys.db-wal" "$T/state/keys.db-shm" "$T/state/audit.head"
         DAEMON_ARGS=(--max-keys-per-user 100000 --rate-limit-burst 0)
         pam_service kill timeout=2 nodelay
 
