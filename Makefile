@@ -23,6 +23,11 @@ PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
 DAEMON_PKGS := libsystemd sqlite3 libsodium inih
 DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
 DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
+# libpq: the fleet store (PostgreSQL). apikeyctl's `fleet` commands link it
+# (with SQLite, for `fleet import`); pam_apikey.so never does.
+PQ_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libpq)
+PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq)
+CTL_LIBS    := $(PQ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3)
 
 PAMDIR      ?= $(shell $(PKG_CONFIG) --variable=libdir pam)/security
 UNITDIR     ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd)
@@ -102,7 +107,7 @@ $(BUILD)/mod/%.o: %.c $(HEADERS)
 $(BUILD)/prog/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) $(DAEMON_CFLAGS) $(PAM_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(PROG_CFLAGS) $(DAEMON_CFLAGS) $(PQ_CFLAGS) $(PAM_CFLAGS) -c $< -o $@
 
 $(BUILD)/pam_apikey.so: $(call mod_obj,$(MODULE_SRC) $(COMMON_SRC)) pam_apikey/pam_apikey.map
 	$(call msg,LD,$@)
@@ -114,7 +119,7 @@ $(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC) $(TOOL_SRC))
 
 $(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC))
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(CTL_LIBS)
 
 # Unit tests link the daemon's objects except its main().
 DAEMON_LIB_OBJ := $(call prog_obj,$(filter-out apikeyd/main.c,$(DAEMON_SRC)) $(COMMON_SRC) $(TOOL_SRC))
