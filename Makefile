@@ -38,6 +38,9 @@ BINDIR      ?= $(PREFIX)/bin
 MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 CONFDIR     := $(SYSCONFDIR)/apikeyd
+# The Cockpit page (cockpit/, README "The API keys page in Cockpit").
+COCKPITDIR  ?= $(PREFIX)/share/cockpit/apikey
+COCKPIT_FILES := cockpit/manifest.json cockpit/index.html cockpit/apikeys.js cockpit/apikeys.css
 COMPLETIONSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),/usr/share/bash-completion/completions)
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes \
@@ -277,6 +280,8 @@ install: $(PROGRAMS)
 	install -m 0644 man/apikeyd.8 man/pam_apikey.8 man/apikey-userdel.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(CONFDIR)/apikeyd.conf.d $(DESTDIR)$(COMPLETIONSDIR)
 	install -m 0644 completion/apikeyctl $(DESTDIR)$(COMPLETIONSDIR)/apikeyctl
+	install -d $(DESTDIR)$(COCKPITDIR)
+	install -m 0644 $(COCKPIT_FILES) $(DESTDIR)$(COCKPITDIR)/
 	# An admin's configuration stays as it is.
 	[ -e $(DESTDIR)$(CONFDIR)/apikeyd.conf ] || install -m 0644 systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf
 	DESTDIR='$(DESTDIR)' scripts/post-install
@@ -290,6 +295,8 @@ uninstall:
 	      $(DESTDIR)$(TMPFILESDIR)/apikeyd.conf $(DESTDIR)$(MANDIR)/man1/apikeyctl.1 \
 	      $(DESTDIR)$(MANDIR)/man8/apikeyd.8 $(DESTDIR)$(MANDIR)/man8/pam_apikey.8
 	rm -f $(DESTDIR)$(COMPLETIONSDIR)/apikeyctl
+	rm -f $(addprefix $(DESTDIR)$(COCKPITDIR)/,$(notdir $(COCKPIT_FILES)))
+	-rmdir $(DESTDIR)$(COCKPITDIR) 2>/dev/null
 	# The configuration goes only if the admin did not change it.
 	-cmp -s systemd/apikeyd.conf $(DESTDIR)$(CONFDIR)/apikeyd.conf && rm -f $(DESTDIR)$(CONFDIR)/apikeyd.conf
 	-rmdir $(DESTDIR)$(CONFDIR)/apikeyd.conf.d $(DESTDIR)$(CONFDIR) 2>/dev/null

@@ -16,6 +16,9 @@ for f in "$pamdir/pam_apikey.so" /usr/sbin/apikeyd /usr/bin/apikeyctl "$unitdir/
         /usr/share/man/man8/pam_apikey.8 /usr/share/man/man8/apikeyd.8 /usr/share/man/man1/apikeyctl.1; do
         check "installed $f" test -f "$D$f"
 done
+for f in manifest.json index.html apikeys.js apikeys.css; do
+        check "installed the Cockpit page's /usr/share/cockpit/apikey/$f" cmp -s "cockpit/$f" "$D/usr/share/cockpit/apikey/$f"
+done
 check "the service's [Install] enables its sockets (Also=)" \
         grep -qx 'Also=apikeyd.socket apikeyd-control.socket' "$D$unitdir/apikeyd.service"
 for u in apikeyd.service apikeyd.socket apikeyd-control.socket; do

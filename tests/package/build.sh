@@ -45,20 +45,27 @@ tree "$T/a/src"
 if build a; then ok "dpkg-buildpackage -us -uc -b as a non-root user without network"
 else not_ok "dpkg-buildpackage failed; its log:"; tail -30 "$T/a/build.log" | sed 's/^/#   /'; exit 1; fi
 debs=$(cd "$T/a" && ls -- *.deb)
-expect_debs="apikeyd-dbgsym_VER_ARCH.deb apikeyd_VER_ARCH.deb libpam-apikey-dbgsym_VER_ARCH.deb libpam-apikey_VER_ARCH.deb"
+expect_debs="apikeyd-dbgsym_VER_ARCH.deb apikeyd_VER_ARCH.deb cockpit-apikey_VER_all.deb libpam-apikey-dbgsym_VER_ARCH.deb libpam-apikey_VER_ARCH.deb"
 ver=$(cd "$T/a/src" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
 [ "$(echo $debs)" = "$(sed "s/VER/$ver/g; s/ARCH/$arch/g" <<<"$expect_debs")" ] &&
-        ok "binary packages libpam-apikey and apikeyd (and their dbgsym)" || not_ok "unexpected packages: $debs"
+        ok "binary packages libpam-apikey, apikeyd (and their dbgsym) and cockpit-apikey" || not_ok "unexpected packages: $debs"
 check_deb_rel() { # PACKAGE FIELD PATTERN
         local v
-        v=$(dpkg-deb -f "$T/a/$1_${ver}_$arch.deb" "$2")
+        v=$(dpkg-deb -f "$(ls "$T/a/$1_${ver}_$arch.deb" "$T/a/$1_${ver}_all.deb" 2>/dev/null | head -1)" "$2")
         if grep -qE "$3" <<<"$v"; then ok "$1 $2: $v"; else not_ok "$1 $2 is '$v', expected /$3/"; fi
 }
 check_deb_rel libpam-apikey Depends 'libpam0g'
 check_deb_rel libpam-apikey Recommends '^apikeyd$'
 check_deb_rel apikeyd Depends 'libsodium.*libsqlite3|libsqlite3.*libsodium'
 check_deb_rel apikeyd Depends 'libsystemd0'
+check_deb_rel cockpit-apikey Depends 'apikeyd.*cockpit-bridge|cockpit-bridge.*apikeyd'
+check_deb_rel cockpit-apikey Architecture '^all$'
+files=$(dpkg-deb -c "$T/a/cockpit-apikey_${ver}_all.deb")
+for f in manifest.json index.html apikeys.js apikeys.css; do
+        grep -q " \./usr/share/cockpit/apikey/$f\$" <<<"$files" && ok "cockpit-apikey ships /usr/share/cockpit/apikey/$f" ||
+                not_ok "cockpit-apikey lacks /usr/share/cockpit/apikey/$f"
+done
 files=$(dpkg-deb -c "$T/a/libpam-apikey_${ver}_$arch.deb")
 if grep -q ' ./usr/share/pam-configs/apikey$' <<<"$files" && grep -q '/security/pam_apikey.so$' <<<"$files"; then
         ok "libpam-apikey ships the module and /usr/share/pam-configs/apikey"
