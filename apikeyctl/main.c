@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fleet.h"
 #include "print.h"
 
 /* Flushes stdout; a failure after create or rotate loses the key, so say
@@ -77,6 +78,9 @@ int main(int argc, char **argv)
 
         setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
         setlocale(LC_CTYPE, "");
+        /* fleet talks to PostgreSQL, not to apikeyd: its own parser. */
+        if (fleet_is_command(argc, argv))
+                return finish_output(NULL, NULL, fleet_main(argc, argv));
         r = args_parse(argc, argv, &o);
         if (r < 0)
                 r = run(&o);
