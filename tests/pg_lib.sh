@@ -8,6 +8,7 @@
 #   pg_stop                  pg_ctl stop -m immediate (the data stays for pg_start)
 #   pg_uri ROLE [DB]         a libpq URI for ROLE on the socket (DB: $PG_DB)
 #   pg_sql ROLE SQL [DB]     runs SQL as ROLE with psql, ON_ERROR_STOP; prints rows unaligned
+#                            ($PG_BIN/psql: Debian's /usr/bin/psql is a Perl wrapper, slower)
 #   pg_createdb DB OWNER     a LOGIN CREATEROLE role OWNER and a database DB it owns
 #
 # PG_DIR is the cluster's directory, PG_SOCK its socket directory, PG_LOG
@@ -21,7 +22,7 @@ PG_DB=${PG_DB:-fleet}
 PG_STARTED=
 
 pg_require() {
-        if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || ! command -v psql >/dev/null; then
+        if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/psql" ]; then
                 echo "ok - $1 # SKIP no PostgreSQL"
                 exit 0
         fi
@@ -64,7 +65,7 @@ pg_uri() {
 }
 
 pg_sql() {
-        timeout 30 psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$(pg_uri "$1" "${3:-$PG_DB}")" -c "$2"
+        timeout 30 "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$(pg_uri "$1" "${3:-$PG_DB}")" -c "$2"
 }
 
 pg_createdb() {
