@@ -109,6 +109,19 @@ expect_eq "a host's role may not add hosts: exit 3" \
         "$(exit_of "$T/bin/apikeyctl" fleet --db "$(pg_uri apikeyd_web2)" add-host evil)" 3
 expect_eq "... nor remove them: exit 3" \
         "$(exit_of "$T/bin/apikeyctl" fleet --db "$(pg_uri apikeyd_web2)" remove-host web1)" 3
+# Bash completion: commands, options, and names from the --db on the line.
+complete_line() {
+        bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+                _apikeyctl; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ completion/apikeyctl \
+                "$T/bin/apikeyctl" "$@"
+}
+expect_eq "completion: fleet's commands" "$(complete_line fleet "")" \
+        "add-host groups hosts import init migrate remove-host "
+expect_eq "completion: add-host's options" "$(complete_line fleet add-host x --)" "--db --group --help --json --role "
+expect_eq "completion: remove-host takes a host of the --db" "$(complete_line fleet --db "$OWNER" remove-host "")" \
+        "db1 solo web1 web2 "
+expect_eq "completion: --group takes a group of the --db" "$(complete_line fleet --db "$OWNER" add-host x --group "")" \
+        "prod web "
 check "remove-host db1 --json" jq -e '.host == "db1" and .role == "db1_custom_role"' \
         <<<"$(fleet remove-host db1 --json)"
 expect_eq "... its role is gone" "$(pg_sql postgres "SELECT count(*) FROM pg_roles WHERE rolname = 'db1_custom_role'" postgres)" 0
