@@ -5,7 +5,7 @@
  *   logged-in user; apikeyd checks who may do what. Admin parts of the page
  *   only show what the daemon says ("admin": true in status).
  * - Text from the daemon is only ever set with textContent or as an
- *   attribute value: no innerHTML, no HTML built from strings.
+ *   attribute value: no HTML is ever parsed from a string.
  * - A new key lives in one variable and one input of the one-time dialog;
  *   both are wiped when the dialog closes. It is never put in the URL, in
  *   browser storage, in a console message, or on a command line.
@@ -112,23 +112,21 @@
     }
 
     /* ---- formatting ---- */
-    // Local time, compact and unambiguous: 2026-12-06 05:16 (the ISO UTC
-    // time is the element's title).
-    function when(iso) {
-        if (!iso)
-            return null;
-        const date = new Date(iso);
-        if (isNaN(date))
-            return iso;
-        const two = (n) => String(n).padStart(2, "0");
-        return date.getFullYear() + "-" + two(date.getMonth() + 1) + "-" + two(date.getDate()) + " " +
-               two(date.getHours()) + ":" + two(date.getMinutes());
-    }
-
+    // Local time, compact and unambiguous: 2026-12-06 05:16, date and time
+    // each kept on one line; the ISO UTC time is the element's title.
     function timeCell(iso, empty) {
         if (!iso)
             return el("span", { class: "subtle", text: empty });
-        return el("time", { datetime: iso, title: iso, text: when(iso) });
+        const date = new Date(iso);
+        if (isNaN(date))
+            return el("span", { text: iso });
+        const two = (n) => String(n).padStart(2, "0");
+        return el("time", { datetime: iso, title: iso }, [
+            el("span", { class: "nowrap", text: date.getFullYear() + "-" + two(date.getMonth() + 1) + "-" +
+                                                two(date.getDate()) }),
+            " ",
+            el("span", { class: "nowrap", text: two(date.getHours()) + ":" + two(date.getMinutes()) }),
+        ]);
     }
 
     function keyLabel(key) {
@@ -187,7 +185,7 @@
             name: [el("strong", { text: key.name || "(no name)" }),
                 key.description ? el("div", { class: "subtle", text: key.description }) : null],
             id: el("code", { text: key.id }),
-            owner: key.identity || key.owner,
+            owner: el("span", { title: key.identity, text: key.owner || key.identity }),
             kind: key.kind,
             state: [el("span", { class: "state state-" + key.state, text: key.state }),
                 key.locked ? el("span", { class: "badge", text: "locked" }) : null,
@@ -341,8 +339,14 @@
         $("secret-copied").textContent = "";
     }
 
+    // Wiped at once when the dialog is dismissed (button or Escape), and
+    // again on its close event, whatever closed it.
+    $("secret-dialog").addEventListener("cancel", forgetSecret);
     $("secret-dialog").addEventListener("close", forgetSecret);
-    $("secret-close").addEventListener("click", () => closeDialog($("secret-dialog")));
+    $("secret-close").addEventListener("click", () => {
+        forgetSecret();
+        closeDialog($("secret-dialog"));
+    });
     $("secret-copy").addEventListener("click", () => {
         if (secret === null)
             return;

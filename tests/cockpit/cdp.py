@@ -181,7 +181,17 @@ class Browser:
     def insert_text(self, text):
         self.send("Input.insertText", {"text": text})
 
-    def press_key(self, key, code, keycode):
-        for kind in ("rawKeyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": code,
-                                                 "windowsVirtualKeyCode": keycode})
+    KEYS = {"Enter": ("Enter", 13, "\r"), "Escape": ("Escape", 27, None), "Tab": ("Tab", 9, None),
+            "Space": ("Space", 32, " ")}
+
+    def press(self, name):
+        """A key press as the keyboard gives it (Enter, Escape, Tab, Space)."""
+        code, keycode, text = self.KEYS[name]
+        key = " " if name == "Space" else name
+        down = {"type": "keyDown" if text else "rawKeyDown", "key": key, "code": code,
+                "windowsVirtualKeyCode": keycode}
+        if text:
+            down["text"] = text
+        self.send("Input.dispatchKeyEvent", down)
+        self.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": key, "code": code,
+                                             "windowsVirtualKeyCode": keycode})

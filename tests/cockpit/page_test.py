@@ -170,10 +170,18 @@ def main():
         who = in_page('d.querySelector("#whoami").textContent')
         if alice not in who:
             raise StepFailed("the page does not say who is signed in: " + who)
+        outside = browser.eval("""(() => {
+            const urls = [...performance.getEntriesByType("resource"),
+                          ...%s.contentWindow.performance.getEntriesByType("resource")].map((e) => e.name);
+            return urls.filter((u) => !u.startsWith(%s));
+        })()""" % (FRAME, js(URL + "/")))
+        if outside:
+            raise StepFailed("loaded from outside the machine: %s" % outside)
         last = in_page('row(%s).textContent' % js(ENV["ALICE_KEY_ID"]))
         if "cockpit" not in last or "127.0.0.1" not in last:
             raise StepFailed("the login key's row lacks its last use (cockpit from 127.0.0.1): " + last)
-    step("the API keys page lists alice's keys, with the login just made (cockpit from 127.0.0.1)",
+    step("the API keys page lists alice's keys, with the login just made (cockpit from 127.0.0.1); "
+         "nothing loaded from elsewhere",
          page_lists_own_keys)
 
     def create_key():
@@ -272,6 +280,56 @@ def main():
                 raise StepFailed("the audit records lack %r" % want)
     step("the Audit tab shows the records of alice's keys (create, login, disable, delete)", audit)
 
+    def keyboard_only():
+        click("#tab-keys")
+        wait_page('!!d.querySelector("#keys-table")', "the key list")
+        in_page('d.querySelector("#create-key").focus() || true')
+        browser.press("Enter")
+        wait_page('d.querySelector("#create-dialog").open && d.activeElement === d.querySelector("#c-name")',
+                  "the create dialog, with the focus in its name field")
+        browser.insert_text("keyboard-made")
+        browser.press("Enter")
+        key = wait_page('d.querySelector("#secret-dialog").open && d.querySelector("#secret-value").value',
+                        "the new key's dialog")
+        m = KEY_RE.match(key)
+        if not m:
+            raise StepFailed("no key in the dialog")
+        new["kb_key"], new["kb_id"] = key, m.group(1)
+        browser.press("Escape")
+        wait_page('!d.querySelector("#secret-dialog").open && d.querySelector("#secret-value").value === ""',
+                  "Escape to close the dialog and wipe the key")
+        wait_page('!!row(%s)' % js(new["kb_id"]), "the key made with the keyboard in the table")
+    step("keyboard only: Enter on \"Create key\", type a name, Enter, Escape closes and wipes the key", keyboard_only)
+
+    def rotate():
+        key_action(new["kb_id"], "rotate")
+        wait_page('d.querySelector("#rotate-dialog").open', "the rotate dialog")
+        click("#rotate-form input[value=first-use]")
+        click("#rotate-submit")
+        key = wait_page('d.querySelector("#secret-dialog").open && d.querySelector("#secret-value").value',
+                        "the rotated key in the one-time dialog")
+        m = KEY_RE.match(key)
+        if not m or m.group(1) == new["kb_id"]:
+            raise StepFailed("the dialog does not show a new key")
+        click("#secret-close")
+        wait_page('!!row(%s) && row(%s).textContent.includes("rotated to " + %s)'
+                  % (js(new["kb_id"]), js(new["kb_id"]), js(m.group(1))), "the old key marked rotated")
+        if pam_login(alice, key) != "PAM_SUCCESS":
+            raise StepFailed("the rotated-to key does not log in")
+        new["rot_id"] = m.group(1)
+    step("rotate (until first use): the new key shown once logs in; the old one says what replaced it", rotate)
+
+    def locked_error():
+        key_action(new["rot_id"], "lock")
+        wait_page('!!row(%s) && !!row(%s).querySelector(".badge")' % (js(new["rot_id"]), js(new["rot_id"])),
+                  "the locked badge")
+        key_action(new["rot_id"], "disable")
+        text = wait_page('!d.querySelector("#page-alert").hidden && d.querySelector("#page-alert-text").textContent',
+                         "the error of disabling a locked key")
+        if "locked" not in text or re.search(r"exit|status [0-9]", text):
+            raise StepFailed("the error is not apikeyctl's plain words: " + text)
+    step("a locked key cannot be disabled: apikeyctl's own words are shown, not an exit code", locked_error)
+
     def phone_width():
         browser.set_size(390, 844, mobile=True)
         click("#tab-keys")
@@ -291,11 +349,15 @@ def main():
             raise StepFailed("bob's key is not listed: %s" % ids)
         if ENV["ALICE_KEY_ID"] in ids or any(i != ENV["BOB_KEY_ID"] for i in ids):
             raise StepFailed("bob sees keys that are not his: %s" % ids)
+        name = in_page('row(%s).querySelector("td strong").textContent' % js(ENV["BOB_KEY_ID"]))
+        if name != "<img src=x onerror=alert(1)>" or in_page('!!d.querySelector("#keys-table img, #keys-table b")'):
+            raise StepFailed("markup in a key's name or description was not shown as text: %r" % name)
         hidden = in_page('[d.querySelector("#owner-filter-row").hidden, d.querySelector("#tab-services").hidden, '
                          'd.querySelector("#tab-daemon").hidden]')
         if hidden != [True, True, True]:
             raise StepFailed("bob, no admin, is offered the admin parts (owner filter, service IDs, daemon)")
-    step("bob (not an admin, password login) sees only his own key, and no admin parts", bob_sees_only_his)
+    step("bob (not an admin, password login) sees only his own key, its markup-laden name as text, no admin parts",
+         bob_sees_only_his)
 
     def carol_sees_all():
         login(carol, secret("CAROL_KEY_FILE"))
@@ -310,20 +372,40 @@ def main():
     step("carol (apikey admin) sees every owner's keys", carol_sees_all)
 
     def carol_daemon():
-        click("#tab-daemon")
-        wait_page('!!d.querySelector("#daemon-wrap dl")', "the daemon's status")
-        text = in_page('d.querySelector("#daemon-wrap").textContent')
-        for want in ("rate-limit-burst", "Blocked sources", "admin-group"):
-            if want not in text:
-                raise StepFailed("the daemon tab lacks %r" % want)
         click("#tab-audit")
         click("#verify-audit")
         wait_page('!d.querySelector("#verify-result").hidden', "the verification")
         verdict = in_page('d.querySelector("#verify-result").textContent')
         if "intact" not in verdict:
             raise StepFailed("audit --verify: " + verdict)
-        click("#tab-keys")
-    step("carol sees the daemon's policy and blocked sources, and verifies the audit log", carol_daemon)
+        click("#tab-daemon")
+        wait_page('!!d.querySelector("#daemon-wrap dl")', "the daemon's status")
+        text = in_page('d.querySelector("#daemon-wrap").textContent')
+        for want in ("rate-limit-burst", "Blocked sources", "admin-group"):
+            if want not in text:
+                raise StepFailed("the daemon tab lacks %r" % want)
+    step("carol verifies the audit log and sees the daemon's policy and blocked sources", carol_daemon)
+
+    def carol_service_ids():
+        click("#tab-services")
+        wait_page('!!(d.querySelector("#services-table") || d.querySelector("#panel-services .empty"))',
+                  "the service ID list")
+        click("#create-service")
+        type_into("#s-name", "ci-runner")
+        type_into("#s-description", "the CI's deploy jobs")
+        click("#service-submit")
+        sel = "tr[data-service-id='ci-runner']"
+        wait_page('!!d.querySelector(%s)' % js(sel), "the new service ID")
+        click(sel + " button[aria-label^=Lock]")
+        wait_page('!!d.querySelector(%s)' % js(sel + " button[aria-label^=Unlock]"), "the service ID locked")
+        click(sel + " button[aria-label^=Unlock]")
+        wait_page('!!d.querySelector(%s)' % js(sel + " button[aria-label^=Lock]"), "the service ID unlocked")
+        click(sel + " button[aria-label^=Delete]")
+        wait_page('d.querySelector("#confirm-dialog").open && d.querySelector("#confirm-title").textContent.includes("ci-runner")',
+                  "a confirmation naming the service ID")
+        click("#confirm-yes")
+        wait_page('!d.querySelector(%s)' % js(sel), "the service ID to go")
+    step("carol creates, locks, unlocks and deletes a service ID", carol_service_ids)
 
     browser.close()
     return 0

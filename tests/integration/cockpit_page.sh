@@ -27,6 +27,12 @@ if ! /usr/bin/python3 -c 'import websocket' 2>/dev/null; then
 fi
 . "$(dirname "$0")/../cockpit.sh"
 
+# The page builds every element itself and loads nothing from elsewhere.
+if grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function|https?://' \
+        cockpit/apikeys.js cockpit/index.html cockpit/apikeys.css >"$T/grep.out"; then
+        not_ok "cockpit/ uses HTML from strings, eval or an outside URL:"; cat "$T/grep.out"
+else ok "cockpit/ has no innerHTML, document.write, eval or outside URL"; fi
+
 SHOTS=$(realpath -m "$BUILD/cockpit-page")
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
@@ -45,7 +51,9 @@ start_daemon
         ctl_as "$carol" create --name admin-console >"$T/carol.key"
         printf '%s\n' "$pw" >"$T/bob.pw"
 )
-bob_key=$(ctl_as "$bob" create --name backup-job --service sshd --from 192.0.2.0/24 --max-uses 100)
+# Markup in a key's name must be shown as text by the page, never run.
+bob_key=$(ctl_as "$bob" create --name '<img src=x onerror=alert(1)>' --description '<b>backup</b> job' \
+        --service sshd --from 192.0.2.0/24 --max-uses 100)
 cockpit_start
 
 COCKPIT_URL=$COCKPIT_URL SHOTS=$SHOTS PROFILE_DIR=$T/chromium \
