@@ -231,6 +231,23 @@
         ]);
     }
 
+    // The phone's sort select: every sortable column, both directions.
+    function renderSortSelect(columns) {
+        const select = $("sort-select");
+        clear(select);
+        for (const column of columns.filter((c) => !c.unsortable))
+            for (const ascending of [true, false])
+                select.append(el("option", { value: column.id + (ascending ? ":asc" : ":desc"),
+                                             text: column.label + (ascending ? " ▲" : " ▼") }));
+        select.value = state.sort.column + (state.sort.ascending ? ":asc" : ":desc");
+    }
+
+    $("sort-select").addEventListener("change", () => {
+        const [column, direction] = $("sort-select").value.split(":");
+        state.sort = { column, ascending: direction === "asc" };
+        renderKeys();
+    });
+
     function renderKeys() {
         const wrap = $("keys-table-wrap");
         clear(wrap);
@@ -240,6 +257,7 @@
         }
         const admin = state.status && state.status.admin;
         const columns = KEY_COLUMNS.filter((c) => !c.adminOnly || admin);
+        renderSortSelect(columns);
         const head = el("tr", {}, columns.map((column) => {
             if (column.unsortable)
                 return el("th", { scope: "col", text: column.label });
@@ -729,9 +747,9 @@
         return ctl(["status"]).then((status) => {
             state.status = status;
             const admin = status.admin;
-            $("whoami").textContent = "Signed in to apikeyd as " + (status.caller || "uid without a name") +
-                    (admin ? ", an administrator: you see and manage every key." : ": you see and manage your own keys.") +
-                    (state.asRoot ? " (as root, through administrative access)" : "");
+            $("whoami").textContent = (state.asRoot ? "Acting as root through Cockpit's administrative access"
+                                                    : "Signed in to apikeyd as " + (status.caller || "a uid without a name")) +
+                    (admin ? ", an administrator: you see and manage every key." : ": you see and manage your own keys.");
             $("owner-filter-row").hidden = !admin;
             $("tab-services").hidden = !admin;
             $("tab-daemon").hidden = !admin;

@@ -338,7 +338,13 @@ def main():
         width = in_page('d.documentElement.scrollWidth')
         if width > 400:
             raise StepFailed("the page is %d px wide at phone width (390 px)" % width)
-    step("at phone width (390 px) the page fits: one card per key, no sideways scrolling", phone_width)
+        browser.eval("(() => { const s = %s.querySelector('#sort-select'); s.value = 'name:desc'; "
+                     "s.dispatchEvent(new Event('change')); })()" % DOC)
+        names = wait_page('[...d.querySelectorAll("#keys-table tbody tr td:first-child strong")].map((e) => e.textContent)',
+                          "the cards")
+        if names != sorted(names, key=str.lower, reverse=True):
+            raise StepFailed("the phone's sort select did not sort by name, descending: %s" % names)
+    step("at phone width (390 px) the page fits: one card per key, no sideways scrolling, a sort select", phone_width)
 
     def bob_sees_only_his():
         browser.set_size(1280, 900)
@@ -406,6 +412,24 @@ def main():
         click("#confirm-yes")
         wait_page('!d.querySelector(%s)' % js(sel), "the service ID to go")
     step("carol creates, locks, unlocks and deletes a service ID", carol_service_ids)
+
+    def dave_superuser():
+        login(ENV["DAVE"], secret("BOB_PASSWORD_FILE"))
+        open_page()
+        if not in_page('d.querySelector("#superuser-row").hidden') or ENV["ALICE_KEY_ID"] in key_ids():
+            raise StepFailed("without administrative access dave is offered root or sees others' keys")
+        # Cockpit's "Administrative access" (the shell's button calls this).
+        browser.eval("%s.contentWindow.cockpit.dbus(null, {bus: 'internal'})"
+                     ".call('/superuser', 'cockpit.Superuser', 'Start', ['sudo'])" % FRAME, timeout=30)
+        wait_page('!d.querySelector("#superuser-row").hidden', "the page to offer \"Act as root\"", 30)
+        who = in_page('d.querySelector("#whoami").textContent')
+        if "administrator" in who or ENV["ALICE_KEY_ID"] in key_ids():
+            raise StepFailed("administrative access alone made the page act as root: " + who)
+        click("#superuser")
+        wait_page('d.querySelector("#whoami").textContent.startsWith("Acting as root")', "the page acting as root", 30)
+        wait_page('!d.querySelector("#owner-filter-row").hidden', "root's admin parts")
+    step("dave (may sudo): root only with Cockpit's administrative access on and \"Act as root\" ticked",
+         dave_superuser)
 
     browser.close()
     return 0

@@ -14,7 +14,9 @@
 # logs in, deletes it after a confirmation naming it, reads her audit
 # records; the page fits a phone's width; bob (no admin, password login)
 # sees only his key and no admin parts; carol (admin) sees every key, the
-# daemon's policy, and verifies the audit log.
+# daemon's policy, verifies the audit log and manages service IDs; dave, who
+# may sudo, acts as root only with Cockpit's administrative access on and
+# "Act as root" ticked.
 # A screenshot per step in $BUILD/cockpit-page/; a failed step prints the
 # path of its screenshot. Skipped only where chromium cannot start. Not
 # run under ASan (tests/run): a browser; the apikeyctl it drives is the
@@ -41,9 +43,20 @@ add_group "$ADMIN_GROUP"
 alice=$(add_user alice /bin/sh)
 bob=$(add_user bob /bin/sh)
 carol=$(add_user carol /bin/sh)
+dave=$(add_user dave /bin/sh) # may sudo: Cockpit's administrative access
 usermod -a -G "$ADMIN_GROUP" "$carol"
 pw=pw-$RANDOM-$SUFFIX
 echo "$bob:$pw" | chpasswd
+echo "$dave:$pw" | chpasswd
+# Cockpit's administrative access runs a second bridge through sudo; this
+# namespace's /etc/sudoers lets dave (only) do that and keeps the test's
+# apikeyctl and daemon socket for it.
+printf '%s\n' 'Defaults env_reset' "Defaults env_keep += \"APIKEY_CONTROL_SOCKET\"" \
+        "Defaults secure_path=\"$T/ctlbin:/usr/sbin:/usr/bin:/sbin:/bin\"" \
+        'root ALL=(ALL:ALL) ALL' "$dave ALL=(ALL:ALL) NOPASSWD: ALL" >"$T/sudoers"
+chmod 0440 "$T/sudoers"
+visudo -cqf "$T/sudoers" || { not_ok "visudo refuses the test's sudoers file"; exit 1; }
+bind "$T/sudoers" /etc/sudoers
 start_daemon
 (
         umask 077
@@ -59,7 +72,7 @@ cockpit_start
 COCKPIT_URL=$COCKPIT_URL SHOTS=$SHOTS PROFILE_DIR=$T/chromium \
         ALICE=$alice ALICE_KEY_FILE=$T/alice.key ALICE_KEY_ID=$(key_id "$(cat "$T/alice.key")") \
         BOB=$bob BOB_PASSWORD_FILE=$T/bob.pw BOB_KEY_ID=$(key_id "$bob_key") \
-        CAROL=$carol CAROL_KEY_FILE=$T/carol.key \
+        CAROL=$carol CAROL_KEY_FILE=$T/carol.key DAVE=$dave \
         PAM_DRIVER=$T/bin/pam_driver PAM_CONFDIR=/etc/pam.d \
         PYTHONDONTWRITEBYTECODE=1 timeout 150 /usr/bin/python3 tests/cockpit/page_test.py
 rc=$?
