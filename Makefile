@@ -227,7 +227,7 @@ BENCH_ARGS ?=
 
 # Only the store and the hashing of the daemon: its audit_open() would
 # interpose on libaudit's, which libpam calls.
-BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c apikeyd/rowmac.c $(wildcard apikeyd/store_sqlite*.c) $(COMMON_SRC))
+BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c apikeyd/rowmac.c apikeyd/store.c $(wildcard apikeyd/store_sqlite*.c apikeyd/store_pg*.c) $(COMMON_SRC))
 
 $(BUILD)/bench/apikey-bench: $(call prog_obj,$(BENCH_SRC)) $(BENCH_DAEMON_OBJ)
 	@mkdir -p $(dir $@)

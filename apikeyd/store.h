@@ -1,10 +1,14 @@
 /* store.h - the key store, behind a narrow interface.
  *
- * The daemon's logic sees only these calls and the records below; the SQLite
- * implementation is store_sqlite*.c. A second backend implements the same
- * functions. Every function returns 0 or a negative errno: -ENOENT when the
- * row does not exist, -EEXIST on a uniqueness conflict, -EIO on a storage
- * error. */
+ * The daemon's logic sees only these calls and the records below. Two
+ * backends implement them (store_backend.h), chosen by store_open from the
+ * --db value: a file path is an SQLite store of this host alone
+ * (store_sqlite*.c); a libpq URI (postgresql://, postgres://) is the fleet's
+ * shared PostgreSQL store, in which this daemon acts as its host's role
+ * (store_pg*.c). Every function returns 0 or a negative errno: -ENOENT when
+ * the row does not exist, -EEXIST on a uniqueness conflict, -EIO on a
+ * storage error, -ENOTCONN when the database cannot be reached now (the
+ * next call tries again). */
 #ifndef APIKEYD_STORE_H
 #define APIKEYD_STORE_H
 
@@ -16,6 +20,8 @@
 
 #define KEY_HASH_LEN 32
 #define STORE_KIND_MAX 16
+#define STORE_HOST_MAX 63   /* a fleet host's name (a PostgreSQL role name) */
+#define STORE_SCOPE_MAX 68  /* a host group's name, or "host:" and a host's */
 
 struct store;
 
@@ -48,6 +54,14 @@ struct key_record {
         int64_t orphaned_at;                    /* when its account was seen gone (0: never); for good */
         uint8_t hash[KEY_HASH_LEN];             /* keyed BLAKE2b of ID and secret */
         bool tampered; /* read: the row does not match its MAC (rowmac.h); never logs in */
+        /* A fleet store's (PostgreSQL): where the key works, a host group or
+         * "host:NAME"; "" in a store of one host. Set by the store at insert
+         * (the inserting host's default scope), never by store_key_update. */
+        char scope[STORE_SCOPE_MAX + 1];
+        /* Which secret keyed .hash: "" the store's own (hash.key, or a
+         * fleet's fleet.key); "host:NAME" the old hash.key of host NAME,
+         * whose SQLite store was imported into the fleet. */
+        char hash_key[STORE_SCOPE_MAX + 1];
 };
 
 /* Which keys to list or count; zero/NULL fields match everything. */
@@ -76,7 +90,15 @@ typedef int (*store_key_cb)(const struct key_record *k, void *userdata);
  * (.tampered). A change to a tampered row is refused with -EBADMSG: only
  * delete removes it, so no update launders a change made behind our back. */
 #define STORE_ROW_KEY_LEN 32
-int store_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
+int store_open(const char *db, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
+/* Whether db names a fleet store (a libpq URI) rather than an SQLite file. */
+bool store_db_is_fleet(const char *db);
+/* db for logs and status: a URI's password replaced by "xxx". */
+void store_db_redact(const char *db, char *buf, size_t bufsz);
+/* "sqlite" or "postgresql". */
+const char *store_backend_name(const struct store *s);
+/* The fleet host this store acts as ("" for a store of one host). */
+const char *store_host(const struct store *s);
 /* The schema version the file had before store_open migrated it (0: new). */
 int store_opened_version(const struct store *s);
 /* A second connection to the store s is open on (for another thread). It
@@ -90,7 +112,8 @@ void store_close(struct store *s);
 /* Transactions group changes that must land together (classic --replace,
  * rotate, a batch of uses and audit records). */
 int store_begin(struct store *s);
-/* Durable mode: commits fsync before they return (control changes: a key
+/* Durable mode (SQLite; PostgreSQL commits are always durable, as its
+ * server is configured): commits fsync before they return (control changes: a key
  * revoked and acknowledged stays revoked after a power loss). Off: commits
  * reach the OS but are synced at checkpoints (batched uses and audit). */
 int store_set_durable(struct store *s, bool durable);
@@ -130,6 +153,14 @@ int store_key_owners(struct store *s, store_owner_cb cb, void *userdata);
 /* Adds n uses with the last one's time, source and PAM service. */
 int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
                        const char *service);
+/* Claims one use of a usage-limited key in one atomic statement, for a store
+ * several daemons share: 0 claimed (and counted), -EDQUOT when it has none
+ * left, -ENOENT. -EOPNOTSUPP when this daemon alone counts the store's uses
+ * (SQLite: usage.c's in-memory count is exact there). */
+int store_key_claim_use(struct store *s, const char *id, int64_t when, const char *rhost, const char *service);
+/* Whether a key with this ID and hash exists where this host may not use it
+ * (a fleet key scoped to other hosts): *ret. Always false for one host. */
+int store_key_elsewhere(struct store *s, const char *id, const uint8_t hash[KEY_HASH_LEN], bool *ret);
 
 /* Service IDs: named non-human identities. */
 struct sid_record {
@@ -169,6 +200,7 @@ struct audit_record {
         char caller[PROTO_USER_MAX + 1];
         char action[33];
         char detail[PROTO_MESSAGE_MAX + 1];
+        char host[STORE_HOST_MAX + 1]; /* read: the fleet host that wrote it ("" for one host) */
         uint8_t prev_hash[AUDIT_HASH_LEN];
         uint8_t hash[AUDIT_HASH_LEN];
 };
@@ -178,10 +210,13 @@ struct audit_filter {
         int64_t since;
         uint64_t after_seq; /* only records after this one (0: all; a page's cursor) */
         unsigned limit;     /* at most this many; 0: all */
+        const char *host;   /* a fleet store: that host's chain (NULL: this host's) */
 };
 typedef int (*store_audit_cb)(const struct audit_record *r, void *userdata);
 
 int store_audit_append(struct store *s, const struct audit_record *r);
+/* Appends, list and the calls below are about this host's own chain (a
+ * fleet store keeps one per host), unless a filter names another host. */
 /* The newest record's seq and hash; seq 0 and a zero hash when empty. */
 int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 /* The hash of record seq: 0, or -ENOENT when there is no such record. */
@@ -198,6 +233,10 @@ int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted);
 /* Deletes the records before seq keep_from (never the newest): the bound on
  * the number of records. *ret_deleted says how many. */
 int store_audit_prune_seq(struct store *s, uint64_t keep_from, uint64_t *ret_deleted);
+
+/* Each host that has an audit chain in the store (one, "", for SQLite). */
+typedef int (*store_host_cb)(const char *host, void *userdata);
+int store_audit_hosts(struct store *s, store_host_cb cb, void *userdata);
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION 6

@@ -66,7 +66,7 @@ static int check_version(sqlite3 *db)
 }
 
 /* What a migration computes beyond its SQL, in the same transaction. */
-static int migrate_code(struct store *s, int to_version)
+static int migrate_code(struct sqlite_store *s, int to_version)
 {
         if (to_version == STORE_SCHEMA_ROW_MACS) {
                 int r = store_keys_seal_all(s);
@@ -75,7 +75,7 @@ static int migrate_code(struct store *s, int to_version)
         return 0;
 }
 
-static int migrate(struct store *s)
+static int migrate(struct sqlite_store *s)
 {
         sqlite3 *db = s->db;
         int version;
@@ -123,16 +123,17 @@ static int create_private(const char *path)
 
 /* One connection with the store's settings; check_version and the
  * migrations are the caller's. */
-static int open_connection(const char *path, struct store **ret)
+static int open_connection(const char *path, struct sqlite_store **ret)
 {
-        struct store *s = calloc(1, sizeof(*s));
+        struct sqlite_store *s = calloc(1, sizeof(*s));
 
         if (!s)
                 return -ENOMEM;
+        s->base.ops = &store_sqlite_ops;
         if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
                             NULL) != SQLITE_OK) {
                 log_error("store: cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-                store_close(s);
+                sqlite_close(&s->base);
                 return -EIO;
         }
         sqlite3_extended_result_codes(s->db, 1);
@@ -141,16 +142,16 @@ static int open_connection(const char *path, struct store **ret)
         return 0;
 }
 
-static int set_modes(struct store *s)
+static int set_modes(struct sqlite_store *s)
 {
         return exec_sql(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                                "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; "
                                "PRAGMA trusted_schema = OFF");
 }
 
-int store_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret)
+int sqlite_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret)
 {
-        struct store *s;
+        struct sqlite_store *s;
         int r;
 
         r = create_private(path);
@@ -167,17 +168,18 @@ int store_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struc
         if (r == 0)
                 r = migrate(s);
         if (r < 0) {
-                store_close(s);
+                sqlite_close(&s->base);
                 return r;
         }
-        *ret = s;
+        *ret = &s->base;
         return 0;
 }
 
-int store_open_another(struct store *s, struct store **ret)
+int sqlite_open_another(struct store *base, struct store **ret)
 {
+        struct sqlite_store *s = sqlite_of(base);
         const char *path = sqlite3_db_filename(s->db, "main");
-        struct store *t;
+        struct sqlite_store *t;
         int r;
 
         if (!path || !*path)
@@ -188,19 +190,21 @@ int store_open_another(struct store *s, struct store **ret)
                 t->opened_version = STORE_SCHEMA_VERSION;
         }
         if (r == 0 && (r = set_modes(t)) < 0)
-                store_close(t);
+                sqlite_close(&t->base);
         if (r == 0)
-                *ret = t;
+                *ret = &t->base;
         return r;
 }
 
-int store_opened_version(const struct store *s)
+int sqlite_opened_version(const struct store *base)
 {
+        const struct sqlite_store *s = sqlite_of(base);
         return s->opened_version;
 }
 
-void store_close(struct store *s)
+void sqlite_close(struct store *base)
 {
+        struct sqlite_store *s = sqlite_of(base);
         if (!s)
                 return;
         sodium_memzero(s->row_key, sizeof(s->row_key));
@@ -210,19 +214,21 @@ void store_close(struct store *s)
         free(s);
 }
 
-int store_set_durable(struct store *s, bool durable)
+int sqlite_set_durable(struct store *base, bool durable)
 {
+        struct sqlite_store *s = sqlite_of(base);
         return exec_sql(s->db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
-void store_set_busy_timeout(struct store *s, int ms)
+void sqlite_set_busy_timeout(struct store *base, int ms)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_busy_timeout(s->db, ms);
 }
 
 static int on_wal_commit(void *userdata, sqlite3 *db, const char *name, int pages)
 {
-        struct store *s = userdata;
+        struct sqlite_store *s = userdata;
 
         (void)db;
         (void)name;
@@ -230,20 +236,23 @@ static int on_wal_commit(void *userdata, sqlite3 *db, const char *name, int page
         return SQLITE_OK;
 }
 
-int store_manual_checkpoints(struct store *s)
+int sqlite_manual_checkpoints(struct store *base)
 {
+        struct sqlite_store *s = sqlite_of(base);
         /* Replaces the automatic checkpoint, which is itself a WAL hook. */
         sqlite3_wal_hook(s->db, on_wal_commit, s);
         return 0;
 }
 
-int store_wal_pages(const struct store *s)
+int sqlite_wal_pages(const struct store *base)
 {
+        const struct sqlite_store *s = sqlite_of(base);
         return s->wal_pages;
 }
 
-int store_checkpoint(struct store *s)
+int sqlite_checkpoint(struct store *base)
 {
+        struct sqlite_store *s = sqlite_of(base);
         int r = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 
         if (r != SQLITE_OK && r != SQLITE_BUSY) {
@@ -253,18 +262,18 @@ int store_checkpoint(struct store *s)
         return 0;
 }
 
-int store_exec(struct store *s, const char *sql)
+int store_exec(struct sqlite_store *s, const char *sql)
 {
         return exec_sql(s->db, sql);
 }
 
-int store_change_begin(struct store *s, bool *ret_own)
+int store_change_begin(struct sqlite_store *s, bool *ret_own)
 {
         *ret_own = sqlite3_get_autocommit(s->db) != 0;
         return exec_sql(s->db, *ret_own ? "BEGIN IMMEDIATE" : "SAVEPOINT store_change");
 }
 
-int store_change_end(struct store *s, bool own, int r)
+int store_change_end(struct sqlite_store *s, bool own, int r)
 {
         if (r == 0)
                 return exec_sql(s->db, own ? "COMMIT" : "RELEASE store_change") < 0 ? -EIO : 0;
@@ -274,23 +283,26 @@ int store_change_end(struct store *s, bool own, int r)
         return r;
 }
 
-int store_begin(struct store *s)
+int sqlite_begin(struct store *base)
 {
+        struct sqlite_store *s = sqlite_of(base);
         return exec_sql(s->db, "BEGIN IMMEDIATE");
 }
 
-int store_commit(struct store *s)
+int sqlite_commit(struct store *base)
 {
+        struct sqlite_store *s = sqlite_of(base);
         return exec_sql(s->db, "COMMIT");
 }
 
-void store_rollback(struct store *s)
+void sqlite_rollback(struct store *base)
 {
+        struct sqlite_store *s = sqlite_of(base);
         if (!sqlite3_get_autocommit(s->db))
                 exec_sql(s->db, "ROLLBACK");
 }
 
-sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id, const char *sql)
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt_id id, const char *sql)
 {
         if (!s->stmt[id] &&
             sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK) {
@@ -317,7 +329,7 @@ void store_bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
                 sqlite3_bind_null(st, col);
 }
 
-int store_each_row(struct store *s, sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx)
+int store_each_row(struct sqlite_store *s, sqlite3_stmt *st, int (*visit)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
         int rc, r = 0;
 
@@ -331,7 +343,7 @@ int store_each_row(struct store *s, sqlite3_stmt *st, int (*visit)(sqlite3_stmt 
         return r < 0 ? r : 0;
 }
 
-int store_step_done(struct store *s, sqlite3_stmt *st)
+int store_step_done(struct sqlite_store *s, sqlite3_stmt *st)
 {
         int rc = sqlite3_step(st);
 
@@ -344,7 +356,7 @@ int store_step_done(struct store *s, sqlite3_stmt *st)
         return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
-int store_change_one(struct store *s, sqlite3_stmt *st)
+int store_change_one(struct sqlite_store *s, sqlite3_stmt *st)
 {
         int r = store_step_done(s, st);
 
@@ -352,3 +364,76 @@ int store_change_one(struct store *s, sqlite3_stmt *st)
                 return -ENOENT;
         return r;
 }
+
+/* One host, one file: no host name, no scopes. */
+static const char *sqlite_host(const struct store *base)
+{
+        (void)base;
+        return "";
+}
+
+/* Only this daemon writes uses to its file, so usage.c's in-memory count
+ * (pending and being written) is exact, and the login path never waits
+ * for the writer thread's lock: uses stay batched. */
+static int sqlite_key_claim_use(struct store *base, const char *id, int64_t when, const char *rhost,
+                                const char *service)
+{
+        (void)base, (void)id, (void)when, (void)rhost, (void)service;
+        return -EOPNOTSUPP;
+}
+
+/* Every key in the file works on this host: none is anywhere else. */
+static int sqlite_key_elsewhere(struct store *base, const char *id, const uint8_t hash[KEY_HASH_LEN], bool *ret)
+{
+        (void)base, (void)id, (void)hash;
+        *ret = false;
+        return 0;
+}
+
+static int sqlite_audit_hosts(struct store *base, store_host_cb cb, void *userdata)
+{
+        (void)base;
+        return cb("", userdata);
+}
+
+const struct store_ops store_sqlite_ops = {
+        .name = "sqlite",
+        .open_another = sqlite_open_another,
+        .opened_version = sqlite_opened_version,
+        .close = sqlite_close,
+        .host = sqlite_host,
+        .begin = sqlite_begin,
+        .commit = sqlite_commit,
+        .rollback = sqlite_rollback,
+        .set_durable = sqlite_set_durable,
+        .set_busy_timeout = sqlite_set_busy_timeout,
+        .manual_checkpoints = sqlite_manual_checkpoints,
+        .wal_pages = sqlite_wal_pages,
+        .checkpoint = sqlite_checkpoint,
+        .key_insert = sqlite_key_insert,
+        .key_get = sqlite_key_get,
+        .key_update = sqlite_key_update,
+        .key_list = sqlite_key_list,
+        .key_count = sqlite_key_count,
+        .key_set_state = sqlite_key_set_state,
+        .key_delete = sqlite_key_delete,
+        .key_set_orphaned = sqlite_key_set_orphaned,
+        .key_owners = sqlite_key_owners,
+        .key_add_uses = sqlite_key_add_uses,
+        .key_claim_use = sqlite_key_claim_use,
+        .key_elsewhere = sqlite_key_elsewhere,
+        .sid_insert = sqlite_sid_insert,
+        .sid_get = sqlite_sid_get,
+        .sid_update = sqlite_sid_update,
+        .sid_delete = sqlite_sid_delete,
+        .sid_list = sqlite_sid_list,
+        .audit_append = sqlite_audit_append,
+        .audit_last = sqlite_audit_last,
+        .audit_hash_at = sqlite_audit_hash_at,
+        .audit_first = sqlite_audit_first,
+        .audit_list = sqlite_audit_list,
+        .audit_last_event = sqlite_audit_last_event,
+        .audit_prune = sqlite_audit_prune,
+        .audit_prune_seq = sqlite_audit_prune_seq,
+        .audit_hosts = sqlite_audit_hosts,
+};

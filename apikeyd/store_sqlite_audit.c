@@ -11,8 +11,9 @@
         "seq, time, event, result, key_id, identity, user, service, rhost, tty, peer_uid, peer_pid, "     \
         "caller, action, detail, prev_hash, hash"
 
-int store_audit_append(struct store *s, const struct audit_record *r)
+int sqlite_audit_append(struct store *base, const struct audit_record *r)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_AUDIT_APPEND,
                                       "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
                                       "?10,?11,?12,?13,?14,?15,?16,?17)");
@@ -64,7 +65,7 @@ static int row_to_audit(sqlite3_stmt *st, struct audit_record *r)
 }
 
 /* The newest (or oldest) record's seq and hash; 1 when there is one. */
-static int audit_end(struct store *s, bool newest, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
+static int audit_end(struct sqlite_store *s, bool newest, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
 {
         sqlite3_stmt *st = newest ? store_stmt(s, ST_AUDIT_LAST, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
                                   : store_stmt(s, ST_AUDIT_FIRST, "SELECT seq, hash FROM audit ORDER BY seq LIMIT 1");
@@ -101,15 +102,17 @@ static int visit_audit(sqlite3_stmt *st, void *ctx)
         return r < 0 ? r : v->cb(&v->rec, v->userdata);
 }
 
-int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
+int sqlite_audit_last(struct store *base, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
 {
+        struct sqlite_store *s = sqlite_of(base);
         int r = audit_end(s, true, ret_seq, ret_hash);
 
         return r < 0 ? r : 0;
 }
 
-int store_audit_hash_at(struct store *s, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN])
+int sqlite_audit_hash_at(struct store *base, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN])
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_AUDIT_HASH_AT, "SELECT hash FROM audit WHERE seq = ?1");
         int rc, r = -ENOENT;
 
@@ -128,15 +131,17 @@ int store_audit_hash_at(struct store *s, uint64_t seq, uint8_t ret_hash[AUDIT_HA
         return r;
 }
 
-int store_audit_first(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
+int sqlite_audit_first(struct store *base, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])
 {
+        struct sqlite_store *s = sqlite_of(base);
         int r = audit_end(s, false, ret_seq, ret_hash);
 
         return r < 0 ? r : (r == 0 ? -ENOENT : 0);
 }
 
-int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_cb cb, void *userdata)
+int sqlite_audit_list(struct store *base, const struct audit_filter *f, store_audit_cb cb, void *userdata)
 {
+        struct sqlite_store *s = sqlite_of(base);
         /* One statement per shape of filter, so that SQLite searches the
          * audit_key or audit_identity index instead of scanning the log. */
 #define AUDIT_LIST_SQL(where)                                                                              \
@@ -162,8 +167,9 @@ int store_audit_list(struct store *s, const struct audit_filter *f, store_audit_
         return store_each_row(s, st, visit_audit, &v);
 }
 
-int store_audit_last_event(struct store *s, const char *identity, const char *event, uint64_t *ret_seq)
+int sqlite_audit_last_event(struct store *base, const char *identity, const char *event, uint64_t *ret_seq)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_AUDIT_LAST_EVENT,
                                       "SELECT coalesce(max(seq), 0) FROM audit WHERE identity = ?1 AND event = ?2");
         int r = -EIO;
@@ -180,8 +186,9 @@ int store_audit_last_event(struct store *s, const char *identity, const char *ev
         return r;
 }
 
-int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted)
+int sqlite_audit_prune(struct store *base, int64_t before, uint64_t *ret_deleted)
 {
+        struct sqlite_store *s = sqlite_of(base);
         /* Only a prefix goes, and never the newest record: the chain stays
          * contiguous from the first kept record to the end. */
         sqlite3_stmt *st = store_stmt(s, ST_AUDIT_PRUNE,
@@ -199,8 +206,9 @@ int store_audit_prune(struct store *s, int64_t before, uint64_t *ret_deleted)
         return r;
 }
 
-int store_audit_prune_seq(struct store *s, uint64_t keep_from, uint64_t *ret_deleted)
+int sqlite_audit_prune_seq(struct store *base, uint64_t keep_from, uint64_t *ret_deleted)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_AUDIT_PRUNE_SEQ,
                                       "DELETE FROM audit WHERE seq < min(?1, (SELECT max(seq) FROM audit))");
         int r;

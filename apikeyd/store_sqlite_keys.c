@@ -50,7 +50,7 @@ static void filter_sql(const struct key_filter *f, char *buf, size_t bufsz)
 }
 
 /* A statement for this filter's shape; the caller finalizes it. */
-static sqlite3_stmt *prepare_filtered(struct store *s, const char *head, const struct key_filter *f,
+static sqlite3_stmt *prepare_filtered(struct sqlite_store *s, const char *head, const struct key_filter *f,
                                       const char *tail)
 {
         char where[512], sql[1024];
@@ -67,7 +67,7 @@ static sqlite3_stmt *prepare_filtered(struct store *s, const char *head, const s
 }
 
 /* Whether the row's stored MAC (column col) is the MAC of k. */
-static bool mac_matches(struct store *s, sqlite3_stmt *st, int col, const struct key_record *k)
+static bool mac_matches(struct sqlite_store *s, sqlite3_stmt *st, int col, const struct key_record *k)
 {
         uint8_t mac[ROWMAC_LEN];
         bool ok = rowmac_key(s->row_key, k, mac) == 0 && sqlite3_column_bytes(st, col) == ROWMAC_LEN &&
@@ -77,7 +77,7 @@ static bool mac_matches(struct store *s, sqlite3_stmt *st, int col, const struct
         return ok;
 }
 
-static int row_to_record(struct store *s, sqlite3_stmt *st, struct key_record *k)
+static int row_to_record(struct sqlite_store *s, sqlite3_stmt *st, struct key_record *k)
 {
         memset(k, 0, sizeof(*k));
         if (sqlite3_column_bytes(st, 1) != KEY_HASH_LEN)
@@ -146,7 +146,7 @@ static void bind_fields(sqlite3_stmt *st, const struct key_record *k)
 }
 
 /* Binds ?27, the row's MAC: 0, or -EINVAL when the row does not encode. */
-static int bind_mac(struct store *s, sqlite3_stmt *st, const struct key_record *k)
+static int bind_mac(struct sqlite_store *s, sqlite3_stmt *st, const struct key_record *k)
 {
         uint8_t mac[ROWMAC_LEN];
 
@@ -156,8 +156,9 @@ static int bind_mac(struct store *s, sqlite3_stmt *st, const struct key_record *
         return 0;
 }
 
-int store_key_insert(struct store *s, const struct key_record *k)
+int sqlite_key_insert(struct store *base, const struct key_record *k)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_KEY_INSERT,
                                       "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
                                       "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)");
@@ -175,7 +176,7 @@ int store_key_insert(struct store *s, const struct key_record *k)
 }
 
 /* Writes the whole row k, with its new MAC. */
-static int write_row(struct store *s, const struct key_record *k)
+static int write_row(struct sqlite_store *s, const struct key_record *k)
 {
         sqlite3_stmt *st = store_stmt(s, ST_KEY_REWRITE,
                                       "UPDATE keys SET hash = ?2, kind = ?3, owner_type = ?4, owner_name = ?5, "
@@ -196,7 +197,7 @@ static int write_row(struct store *s, const struct key_record *k)
 /* Reads row id, refuses it if it fails its MAC (-EBADMSG: a change must not
  * seal what someone else wrote), lets change() edit it and writes it back
  * with a new MAC, in one transaction. */
-static int key_rewrite(struct store *s, const char *id, void (*change)(struct key_record *k, const void *ctx),
+static int key_rewrite(struct sqlite_store *s, const char *id, void (*change)(struct key_record *k, const void *ctx),
                        const void *ctx)
 {
         struct key_record k;
@@ -205,7 +206,7 @@ static int key_rewrite(struct store *s, const char *id, void (*change)(struct ke
 
         if (r < 0)
                 return r;
-        r = store_key_get(s, id, &k);
+        r = sqlite_key_get(&s->base, id, &k);
         if (r == 0 && k.tampered) {
                 log_error("store: key %s was changed outside apikeyd (its MAC does not match); not changing it", id);
                 r = -EBADMSG;
@@ -238,12 +239,13 @@ static void change_mutable(struct key_record *k, const void *ctx)
         memcpy(k->locked_by, n->locked_by, sizeof(k->locked_by));
 }
 
-int store_key_update(struct store *s, const struct key_record *k)
+int sqlite_key_update(struct store *base, const struct key_record *k)
 {
+        struct sqlite_store *s = sqlite_of(base);
         return key_rewrite(s, k->id, change_mutable, k);
 }
 
-int store_keys_seal_all(struct store *s)
+int store_keys_seal_all(struct sqlite_store *s)
 {
         /* Migration only: every row as it is now becomes the row's truth. */
         sqlite3_stmt *st = NULL;
@@ -266,8 +268,9 @@ int store_keys_seal_all(struct store *s)
         return r;
 }
 
-int store_key_get(struct store *s, const char *id, struct key_record *ret)
+int sqlite_key_get(struct store *base, const char *id, struct key_record *ret)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_KEY_GET, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?1");
         int rc, r;
 
@@ -304,7 +307,7 @@ static void bind_filter(sqlite3_stmt *st, const struct key_filter *f)
 }
 
 struct key_visit {
-        struct store *s;
+        struct sqlite_store *s;
         store_key_cb cb;
         void *userdata;
         struct key_record k;
@@ -320,8 +323,9 @@ static int visit_key(sqlite3_stmt *st, void *ctx)
 
 static const struct key_filter filter_any = KEY_FILTER_ANY;
 
-int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb, void *userdata)
+int sqlite_key_list(struct store *base, const struct key_filter *f, store_key_cb cb, void *userdata)
 {
+        struct sqlite_store *s = sqlite_of(base);
         struct key_visit v = { .s = s, .cb = cb, .userdata = userdata };
         sqlite3_stmt *st;
         int r;
@@ -336,8 +340,9 @@ int store_key_list(struct store *s, const struct key_filter *f, store_key_cb cb,
         return r;
 }
 
-int store_key_count(struct store *s, const struct key_filter *f, uint64_t *ret)
+int sqlite_key_count(struct store *base, const struct key_filter *f, uint64_t *ret)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st;
         int r = -EIO;
 
@@ -367,15 +372,17 @@ static void change_state(struct key_record *k, const void *ctx)
         snprintf(k->disabled_by, sizeof(k->disabled_by), "%s", c->by ? c->by : "");
 }
 
-int store_key_set_state(struct store *s, const char *id, const char *state, const char *by)
+int sqlite_key_set_state(struct store *base, const char *id, const char *state, const char *by)
 {
+        struct sqlite_store *s = sqlite_of(base);
         const struct state_change c = { state, by };
 
         return key_rewrite(s, id, change_state, &c);
 }
 
-int store_key_delete(struct store *s, const char *id)
+int sqlite_key_delete(struct store *base, const char *id)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_KEY_DELETE, "DELETE FROM keys WHERE id = ?1");
 
         if (!st)
@@ -403,9 +410,10 @@ static void change_uses(struct key_record *k, const void *ctx)
         snprintf(k->last_used_service, sizeof(k->last_used_service), "%s", u->service ? u->service : "");
 }
 
-int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
+int sqlite_key_add_uses(struct store *base, const char *id, uint64_t n, int64_t when, const char *rhost,
                        const char *service)
 {
+        struct sqlite_store *s = sqlite_of(base);
         const struct uses u = { n, when, rhost, service };
 
         return key_rewrite(s, id, change_uses, &u);
@@ -416,19 +424,21 @@ static void change_orphaned(struct key_record *k, const void *ctx)
         k->orphaned_at = *(const int64_t *)ctx;
 }
 
-int store_key_set_orphaned(struct store *s, const char *id, int64_t when)
+int sqlite_key_set_orphaned(struct store *base, const char *id, int64_t when)
 {
+        struct sqlite_store *s = sqlite_of(base);
         struct key_record k;
         int64_t at = when > 0 ? when : 1;
-        int r = store_key_get(s, id, &k);
+        int r = sqlite_key_get(&s->base, id, &k);
 
         if (r == 0 && k.orphaned_at)
                 return -ENOENT; /* already, for good */
         return r < 0 ? r : key_rewrite(s, id, change_orphaned, &at);
 }
 
-int store_key_owners(struct store *s, store_owner_cb cb, void *userdata)
+int sqlite_key_owners(struct store *base, store_owner_cb cb, void *userdata)
 {
+        struct sqlite_store *s = sqlite_of(base);
         /* Skips from one account to the next through keys_live_owners: as
          * many index searches as accounts, not a read of every key. */
         sqlite3_stmt *st = store_stmt(s, ST_KEY_NEXT_OWNER,

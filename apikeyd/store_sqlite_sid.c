@@ -10,7 +10,7 @@
 
 #define SID_COLUMNS "name, description, unix_user, unix_uid, locked, created_at, created_by, mac"
 
-static void row_to_sid(struct store *s, sqlite3_stmt *st, struct sid_record *r)
+static void row_to_sid(struct sqlite_store *s, sqlite3_stmt *st, struct sid_record *r)
 {
         uint8_t mac[ROWMAC_LEN];
 
@@ -38,7 +38,7 @@ static void bind_sid(sqlite3_stmt *st, const struct sid_record *r)
 }
 
 /* Binds ?8, the row's MAC. */
-static int bind_mac(struct store *s, sqlite3_stmt *st, const struct sid_record *r)
+static int bind_mac(struct sqlite_store *s, sqlite3_stmt *st, const struct sid_record *r)
 {
         uint8_t mac[ROWMAC_LEN];
 
@@ -48,8 +48,9 @@ static int bind_mac(struct store *s, sqlite3_stmt *st, const struct sid_record *
         return 0;
 }
 
-int store_sid_insert(struct store *s, const struct sid_record *r)
+int sqlite_sid_insert(struct store *base, const struct sid_record *r)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_SID_INSERT,
                                       "INSERT INTO service_ids (" SID_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
         if (!st)
@@ -60,7 +61,7 @@ int store_sid_insert(struct store *s, const struct sid_record *r)
         return store_step_done(s, st);
 }
 
-static int write_sid(struct store *s, const struct sid_record *r)
+static int write_sid(struct sqlite_store *s, const struct sid_record *r)
 {
         sqlite3_stmt *st = store_stmt(s, ST_SID_REWRITE,
                                       "UPDATE service_ids SET description = ?2, unix_user = ?3, unix_uid = ?4, "
@@ -75,15 +76,16 @@ static int write_sid(struct store *s, const struct sid_record *r)
 
 /* As key_rewrite (store_sqlite_keys.c): a row that fails its MAC is not
  * changed (-EBADMSG), so no update seals someone else's change. */
-int store_sid_update(struct store *s, const struct sid_record *r)
+int sqlite_sid_update(struct store *base, const struct sid_record *r)
 {
+        struct sqlite_store *s = sqlite_of(base);
         struct sid_record cur;
         bool own;
         int e = store_change_begin(s, &own);
 
         if (e < 0)
                 return e;
-        e = store_sid_get(s, r->name, &cur);
+        e = sqlite_sid_get(&s->base, r->name, &cur);
         if (e == 0 && cur.tampered) {
                 log_error("store: service ID %s was changed outside apikeyd (its MAC does not match); not changing it",
                           r->name);
@@ -99,7 +101,7 @@ int store_sid_update(struct store *s, const struct sid_record *r)
         return store_change_end(s, own, e);
 }
 
-int store_sids_seal_all(struct store *s)
+int store_sids_seal_all(struct sqlite_store *s)
 {
         /* Migration only: every row as it is now becomes the row's truth. */
         sqlite3_stmt *st = NULL;
@@ -123,8 +125,9 @@ int store_sids_seal_all(struct store *s)
         return e;
 }
 
-int store_sid_get(struct store *s, const char *name, struct sid_record *ret)
+int sqlite_sid_get(struct store *base, const char *name, struct sid_record *ret)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_SID_GET, "SELECT " SID_COLUMNS " FROM service_ids WHERE name = ?1");
         int rc, r = 0;
 
@@ -144,8 +147,9 @@ int store_sid_get(struct store *s, const char *name, struct sid_record *ret)
         return r;
 }
 
-int store_sid_delete(struct store *s, const char *name)
+int sqlite_sid_delete(struct store *base, const char *name)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_SID_DELETE, "DELETE FROM service_ids WHERE name = ?1");
 
         if (!st)
@@ -155,7 +159,7 @@ int store_sid_delete(struct store *s, const char *name)
 }
 
 struct sid_visit {
-        struct store *s;
+        struct sqlite_store *s;
         store_sid_cb cb;
         void *userdata;
         struct sid_record rec;
@@ -169,8 +173,9 @@ static int visit_sid(sqlite3_stmt *st, void *ctx)
         return v->cb(&v->rec, v->userdata);
 }
 
-int store_sid_list(struct store *s, store_sid_cb cb, void *userdata)
+int sqlite_sid_list(struct store *base, store_sid_cb cb, void *userdata)
 {
+        struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_SID_LIST, "SELECT " SID_COLUMNS " FROM service_ids ORDER BY name");
         struct sid_visit v = { .s = s, .cb = cb, .userdata = userdata };
 

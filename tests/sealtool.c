@@ -19,7 +19,8 @@ int main(int argc, char **argv)
         const char *slash;
         struct hashkey hk;
         uint8_t row_key[ROWMAC_LEN];
-        struct store *s = NULL;
+        struct store *base = NULL;
+        struct sqlite_store *s = NULL;
         int r;
 
         if (argc != 2) {
@@ -33,7 +34,9 @@ int main(int argc, char **argv)
                 return 1;
         }
         hashkey_derive(&hk, ROWMAC_CONTEXT, row_key);
-        r = store_open(argv[1], row_key, &s);
+        r = store_open(argv[1], row_key, &base);
+        if (r == 0)
+                s = sqlite_of(base);
         if (r == 0)
                 r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
         if (r == 0)
@@ -42,8 +45,7 @@ int main(int argc, char **argv)
                 r = store_sids_seal_all(s);
         if (r == 0)
                 r = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-        if (s)
-                store_close(s);
+        store_close(base);
         hashkey_wipe(&hk);
         if (r < 0) {
                 fprintf(stderr, "sealtool: cannot seal %s\n", argv[1]);
