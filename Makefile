@@ -24,10 +24,11 @@ DAEMON_PKGS := libsystemd sqlite3 libsodium inih
 DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
 DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
 # libpq: the fleet store (PostgreSQL). apikeyctl's `fleet` commands link it
-# (with SQLite, for `fleet import`); pam_apikey.so never does.
+# (with SQLite, for `fleet import`, and libsodium, for `fleet init
+# --key-file`); pam_apikey.so never does.
 PQ_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libpq)
 PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq)
-CTL_LIBS    := $(PQ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3)
+CTL_LIBS    := $(PQ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3 libsodium)
 
 PAMDIR      ?= $(shell $(PKG_CONFIG) --variable=libdir pam)/security
 UNITDIR     ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd)

@@ -7,6 +7,7 @@
  *   fleet_main.c     connect, run the command, exit code
  *   fleet_db.c       libpq: connection, queries, errors as exit codes
  *   fleet_migrate.c  init, migrate
+ *   fleet_key.c      init --key-file: the fleet's secret
  *   fleet_hosts.c    add-host, remove-host
  *   fleet_list.c     hosts, groups
  *   fleet_import.c   import a host's SQLite store */
@@ -45,6 +46,7 @@ struct fleet_options {
         size_t ngroups;
         const char *from; /* import --from */
         const char *host; /* import --host */
+        const char *key_file; /* init --key-file */
 };
 
 /* Whether argv (after the global options) names the fleet command. */
@@ -69,6 +71,9 @@ int fleet_begin(PGconn *c);
 void fleet_rollback(PGconn *c);
 /* A text array literal of checked names ({"a","b"}). */
 void fleet_array_literal(const char *const *names, size_t n, char *buf, size_t sz);
+
+/* Creates the fleet key at path, or checks the one there; an exit code. */
+int fleet_key_file(const char *path, bool *ret_created);
 
 /* The commands. */
 int fleet_migrate(PGconn *c, const struct fleet_options *o);

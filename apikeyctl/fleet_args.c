@@ -17,8 +17,11 @@ static const char fleet_help[] =
         "host uses (apikeyd --db URI). These commands talk to PostgreSQL directly.\n"
         "\n"
         "Commands:\n"
-        "  init            create the schema and its roles, or migrate them (as the\n"
-        "                  database's owner; it needs CREATEROLE); safe to run again\n"
+        "  init [--key-file PATH]\n"
+        "                  create the schema and its roles, or migrate them (as the\n"
+        "                  database's owner; it needs CREATEROLE); safe to run again.\n"
+        "                  --key-file: also create the fleet's secret at PATH (mode\n"
+        "                  0600; kept if it is there): copy it to every host as fleet.key\n"
         "  migrate         migrate an existing schema to this version (as the owner)\n"
         "  add-host NAME [--group G]... [--role ROLE]\n"
         "                  add a host: a PostgreSQL login role (default apikeyd_NAME,\n"
@@ -124,6 +127,8 @@ static int command_option(struct fleet_options *o, const char *arg, int argc, ch
                 if ((r = option_value(arg, "--role", argc, argv, i, &o->role)) != 0)
                         return r;
         }
+        if (o->command == FLEET_INIT && (r = option_value(arg, "--key-file", argc, argv, i, &o->key_file)) != 0)
+                return r;
         if (o->command == FLEET_IMPORT) {
                 if ((r = option_value(arg, "--from", argc, argv, i, &o->from)) != 0)
                         return r;
@@ -176,6 +181,10 @@ static int check_command(const struct fleet_options *o, const char **pos, size_t
                         return r;
         if (o->role && (r = check_name("role", o->role)) >= 0)
                 return r;
+        if (o->key_file && !*o->key_file) {
+                ctl_err("--key-file needs a path");
+                return EXIT_USAGE;
+        }
         if (o->command == FLEET_IMPORT) {
                 if (!o->from || !*o->from || !o->host) {
                         ctl_err("fleet import needs --from PATH (the host's SQLite store) and --host NAME");

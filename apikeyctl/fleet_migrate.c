@@ -8,6 +8,7 @@
 
 #include "../apikeyd/store_pg_schema.h"
 #include "fleet.h"
+#include "print.h"
 
 /* The schema's version, read with apikey.meta locked (the bootstrap took
  * the lock; migrate takes it here): -1 when unreadable (reported). */
@@ -64,12 +65,26 @@ static int apply(PGconn *c, int from)
         return fleet_exec(c, sql);
 }
 
-static void print_result(const struct fleet_options *o, int from)
+static void print_result(const struct fleet_options *o, int from, bool key_created)
 {
-        if (o->json)
-                printf("{\"version\": %d, \"previous_version\": %d, \"migrated\": %s}\n", STORE_PG_SCHEMA_VERSION,
+        if (o->json) {
+                printf("{\"version\": %d, \"previous_version\": %d, \"migrated\": %s", STORE_PG_SCHEMA_VERSION,
                        from, from < STORE_PG_SCHEMA_VERSION ? "true" : "false");
-        else if (from == STORE_PG_SCHEMA_VERSION)
+                if (o->key_file) {
+                        json_member("key_file");
+                        json_str(o->key_file);
+                        printf(", \"key_created\": %s", key_created ? "true" : "false");
+                }
+                fputs("}\n", stdout);
+                return;
+        }
+        if (o->key_file && key_created)
+                printf("fleet key created in %s (mode 0600): copy it to every host's state directory as fleet.key,\n"
+                       "owned by apikeyd's user, mode 0600; keep it out of the database and of backups anyone can read\n",
+                       o->key_file);
+        else if (o->key_file)
+                printf("fleet key %s kept as it is\n", o->key_file);
+        if (from == STORE_PG_SCHEMA_VERSION)
                 printf("fleet schema is up to date (version %d)\n", STORE_PG_SCHEMA_VERSION);
         else if (from == 0)
                 printf("fleet schema created (version %d), with the roles %s and %s\n", STORE_PG_SCHEMA_VERSION,
@@ -80,8 +95,12 @@ static void print_result(const struct fleet_options *o, int from)
 
 int fleet_migrate(PGconn *c, const struct fleet_options *o)
 {
-        bool create = o->command == FLEET_INIT, exists;
+        bool create = o->command == FLEET_INIT, exists, key_created = false;
         int code = EXIT_OK, from;
+
+        /* The key first: a bad file stops init before it changes anything. */
+        if (o->key_file && (code = fleet_key_file(o->key_file, &key_created)) != EXIT_OK)
+                return code;
 
         if (!create) {
                 if ((code = schema_exists(c, &exists)) != EXIT_OK)
@@ -108,7 +127,7 @@ int fleet_migrate(PGconn *c, const struct fleet_options *o)
                 goto fail;
         if ((code = fleet_exec(c, "COMMIT")) != EXIT_OK)
                 return code;
-        print_result(o, from);
+        print_result(o, from, key_created);
         return EXIT_OK;
 fail:
         fleet_rollback(c);

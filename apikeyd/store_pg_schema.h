@@ -31,9 +31,13 @@
  *  - The audit chain stays per host: audit rows have host = the writer
  *    (default apikey.current_host()), primary key (host, seq), and the
  *    chain key stays derived from each host's own hash.key, so an imported
- *    chain goes on where the SQLite one stopped. Hosts may INSERT and
- *    SELECT their own audit rows only; UPDATE, DELETE and TRUNCATE are
- *    refused (no grant, and a trigger); retention is an admin's DELETE.
+ *    chain goes on where the SQLite one stopped. Hosts INSERT only their
+ *    own rows and SELECT every host's (verify checks every chain); UPDATE,
+ *    DELETE and TRUNCATE are refused (no grant, and a trigger); retention
+ *    is an admin's DELETE.
+ *  - The fleet's secret (hash_key 'fleet') is fleet.key, made by
+ *    `apikeyctl fleet init --key-file PATH` (32 bytes, hash.key's format)
+ *    and copied to every host by the admin; the database never holds it.
  *  - Uses: UPDATE apikey.keys SET use_count = use_count + 1, last_used_* =
  *    ..., mac = ... WHERE id = $1 AND (max_uses = 0 OR use_count <
  *    max_uses) RETURNING use_count, under RLS: exact across hosts, one
@@ -312,8 +316,9 @@ static const char *const store_pg_migrations[STORE_PG_SCHEMA_VERSION] = {
         "  USING (scope = ANY ((SELECT apikey.host_scopes(apikey.current_host()))::text[]));"
 
         "CREATE POLICY audit_admin ON apikey.audit TO apikey_admin USING (true) WITH CHECK (true);"
-        "CREATE POLICY audit_host_read ON apikey.audit FOR SELECT TO apikey_host"
-        "  USING (host = (SELECT apikey.current_host()));"
+        /* Every host reads every chain: audit --verify on any host checks
+         * them all, and the records hold no secret. */
+        "CREATE POLICY audit_host_read ON apikey.audit FOR SELECT TO apikey_host USING (true);"
         "CREATE POLICY audit_host_append ON apikey.audit FOR INSERT TO apikey_host"
         "  WITH CHECK (host = (SELECT apikey.current_host()));"
 

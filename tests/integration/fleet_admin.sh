@@ -44,6 +44,23 @@ check "... migrates nothing" jq -e '.version == 1 and .previous_version == 1 and
 expect_eq "... and the policies are as they were" \
         "$(pg_sql fleet_owner "SELECT count(*) FROM pg_policies WHERE schemaname = 'apikey'")" "$before"
 check "migrate on a current schema: exit 0" fleet migrate
+
+# The fleet's secret: made once, 32 bytes, mode 0600, never overwritten.
+out=$(fleet init --key-file "$T/fleet.key" --json)
+expect_eq "init --key-file: exit 0" "$?" 0
+check "... reports the key created" jq -e '.key_created == true and .migrated == false' <<<"$out"
+expect_eq "... a 32-byte regular file of mode 0600" "$(stat -c '%F %s %a' "$T/fleet.key")" "regular file 32 600"
+sum=$(sha256sum <"$T/fleet.key")
+check "init --key-file again keeps it" jq -e '.key_created == false' <<<"$(fleet init --key-file "$T/fleet.key" --json)"
+expect_eq "... byte for byte" "$(sha256sum <"$T/fleet.key")" "$sum"
+dump=$(timeout 30 "$PG_BIN/pg_dump" -d "$(pg_uri postgres)" --data-only)
+check "... and the database does not hold it" bash -c '[ -n "$1" ] && ! grep -qi "$2" <<<"$1"' _ "$dump" \
+        "$(od -An -tx1 "$T/fleet.key" | tr -d ' \n')"
+printf 'short' >"$T/bad.key"
+chmod 0600 "$T/bad.key"
+expect_eq "init --key-file on a file that is no fleet key: exit 6" "$(exit_of fleet init --key-file "$T/bad.key")" 6
+ln -s "$T/fleet.key" "$T/link.key"
+expect_eq "init --key-file on a symlink: refused" "$(exit_of fleet init --key-file "$T/link.key")" 1
 pg_sql postgres "CREATE ROLE stranger LOGIN" postgres >/dev/null
 expect_eq "a role that is not the fleet's may not even connect: exit 5" \
         "$(exit_of "$T/bin/apikeyctl" fleet --db "$(pg_uri stranger)" hosts)" 5

@@ -131,7 +131,8 @@ refused "a may not append a record as host b" $A \
 refused "a may not UPDATE an audit record" $A "UPDATE apikey.audit SET result = 'refused'"
 refused "a may not DELETE audit records" $A "DELETE FROM apikey.audit"
 refused "a may not TRUNCATE the audit log" $A "TRUNCATE apikey.audit"
-allowed "b reads only its own audit records" $B "SELECT string_agg(host, ',') FROM apikey.audit" b
+allowed "b reads every host's chain (verify checks them all)" $B \
+        "SELECT string_agg(host, ',' ORDER BY host) FROM apikey.audit" "a,b"
 refused "even the owner may not UPDATE an audit record (trigger)" fleet_owner "UPDATE apikey.audit SET result = 'x'"
 refused "even the owner may not TRUNCATE the audit log (trigger)" fleet_owner "TRUNCATE apikey.audit"
 
