@@ -530,15 +530,20 @@
     });
 
     /* ---- audit ---- */
+    // At most one page of records is fetched (apikeyctl --limit: the oldest
+    // AUDIT_FETCHED of the period), so a large log cannot swamp the browser;
+    // the newest AUDIT_SHOWN of them are shown.
+    const AUDIT_FETCHED = 10000;
     const AUDIT_SHOWN = 500;
 
     function loadAudit() {
-        const args = ["audit", "--since", $("audit-since").value];
+        const args = ["audit", "--since", $("audit-since").value, "--limit", String(AUDIT_FETCHED)];
         const keyId = $("audit-key").value.trim();
         if (keyId)
             args.push("--key", keyId);
         const wrap = $("audit-table-wrap");
-        return ctl(args).then((records) => {
+        return ctl(args).then((page) => {
+            const records = page.records;
             clear(wrap);
             if (records.length === 0) {
                 wrap.append(el("div", { class: "empty" }, [el("h3", { text: "No audit records" }),
@@ -554,7 +559,12 @@
                 r.service || "", r.rhost || "", r.event === "control" ? (r.caller || "uid " + r.peer_uid) : "",
                 r.detail || "",
             ].map((cell, i) => el("td", { "data-label": columns[i] }, cell))));
-            if (records.length > AUDIT_SHOWN)
+            if (page.next !== null)
+                wrap.append(el("p", { class: "subtle", id: "audit-more",
+                                      text: "This period has more than " + AUDIT_FETCHED + " records; these are " +
+                                            "the newest of its first " + AUDIT_FETCHED + ". Choose a shorter period " +
+                                            "or a key ID, or use 'apikeyctl audit' for all of them." }));
+            else if (records.length > AUDIT_SHOWN)
                 wrap.append(el("p", { class: "subtle",
                                       text: "The newest " + AUDIT_SHOWN + " of " + records.length + " records." }));
             wrap.append(el("table", { class: "table", id: "audit-table", "aria-label": "Audit records" }, [

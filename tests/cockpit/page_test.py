@@ -52,10 +52,11 @@ def step(name, run):
     step_no += 1
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50]
     path = os.path.join(SHOTS, "%02d-%s.png" % (step_no, slug))
+    started = time.monotonic()
     try:
         result = run()
         browser.screenshot(path)
-        ok("%s (screenshot: %s)" % (name, path))
+        ok("%s (%.1f s; screenshot: %s)" % (name, time.monotonic() - started, path))
         return result
     except Exception as e:  # every failure ends the test with its screenshot
         failed = path.replace(".png", "-FAILED.png")
@@ -256,6 +257,15 @@ def main():
             raise StepFailed("the disabled key still logs in")
     step("disable the key from the page; it no longer logs in through PAM", disable)
 
+    def enable():
+        key_action(new["id"], "enable")
+        wait_page('row(%s) && row(%s).querySelector(".state").textContent === "active"' % (js(new["id"]), js(new["id"])),
+                  "the key's state to become active")
+        result = pam_login(alice, new["key"])
+        if result != "PAM_SUCCESS":
+            raise StepFailed("the enabled key does not log in: " + result)
+    step("enable it again from the page; it logs in again", enable)
+
     def delete():
         key_action(new["id"], "delete")
         text = wait_page('d.querySelector("#confirm-dialog").open && d.querySelector("#confirm-text").textContent',
@@ -328,7 +338,10 @@ def main():
                          "the error of disabling a locked key")
         if "locked" not in text or re.search(r"exit|status [0-9]", text):
             raise StepFailed("the error is not apikeyctl's plain words: " + text)
-    step("a locked key cannot be disabled: apikeyctl's own words are shown, not an exit code", locked_error)
+        key_action(new["rot_id"], "unlock")
+        wait_page('!!row(%s) && !row(%s).querySelector(".badge")' % (js(new["rot_id"]), js(new["rot_id"])),
+                  "the key unlocked")
+    step("a locked key cannot be disabled: apikeyctl's own words are shown, not an exit code; unlock it", locked_error)
 
     def phone_width():
         browser.set_size(390, 844, mobile=True)
