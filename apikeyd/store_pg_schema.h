@@ -332,7 +332,12 @@ static const char *const store_pg_migrations[STORE_PG_SCHEMA_VERSION] = {
         "GRANT UPDATE (" KEY_HOST_UPDATABLE ") ON apikey.keys TO apikey_host;"
         "GRANT UPDATE (" SID_HOST_UPDATABLE ") ON apikey.service_ids TO apikey_host;"
         "GRANT SELECT, INSERT ON apikey.audit TO apikey_host;"
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON apikey.hosts, apikey.groups, apikey.host_groups,"
+        /* Admins add and remove hosts only through add_host/remove_host:
+         * a row of hosts binds a role to a host, and remove_host drops it,
+         * so no admin may write one (it could bind, or have dropped, a role
+         * that is no host's). */
+        "GRANT SELECT ON apikey.hosts TO apikey_admin;"
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON apikey.groups, apikey.host_groups,"
         "  apikey.keys, apikey.service_ids TO apikey_admin;"
         "GRANT SELECT, INSERT, DELETE ON apikey.audit TO apikey_admin;"
 
@@ -397,6 +402,10 @@ static const char *const store_pg_migrations[STORE_PG_SCHEMA_VERSION] = {
         "      RAISE EXCEPTION 'no host %', p_name USING ERRCODE = 'no_data_found';"
         "    END IF;"
         "    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN"
+        "      IF NOT pg_has_role(r, 'apikey_host', 'MEMBER') OR pg_has_role(r, 'apikey_admin', 'MEMBER') THEN"
+        "        RAISE EXCEPTION 'role % is not a host''s role: not dropped', r"
+        "          USING ERRCODE = 'insufficient_privilege';"
+        "      END IF;"
         "      EXECUTE format('DROP ROLE %I', r);"
         "    END IF;"
         "    RETURN r;"

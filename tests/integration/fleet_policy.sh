@@ -203,6 +203,8 @@ allowed "the admin sees every key" fadmin "SELECT count(*) FROM apikey.keys" 6
 allowed "the admin widens a key's scope" fadmin "UPDATE apikey.keys SET scope = 'g2' WHERE id = 'kc' RETURNING id" kc
 expect_eq "... and b now sees it" "$(ids $B)" "kb,kc,nb"
 check "the admin adds a host without CREATEROLE" "$T/bin/apikeyctl" fleet --db "$(pg_uri fadmin)" add-host d --group g3
+refused "the admin may not rebind a host to another role" fadmin "UPDATE apikey.hosts SET role = 'fleet_owner' WHERE name = 'a'"
+refused "the admin may not insert a host row for an existing role" fadmin "INSERT INTO apikey.hosts VALUES ('z', 'fleet_owner', 1)"
 refused "the admin may not UPDATE an audit record" fadmin "UPDATE apikey.audit SET result = 'x'"
 refused "the admin may not alter a table" fadmin "ALTER TABLE apikey.keys DISABLE ROW LEVEL SECURITY"
 refused "the admin may not change the schema version" fadmin "UPDATE apikey.meta SET version = 99"
