@@ -15,7 +15,8 @@
 static int read_version(PGconn *c, bool create, int *ret_code)
 {
         PGresult *res = NULL;
-        int r = fleet_exec(c, create ? STORE_PG_BOOTSTRAP : "LOCK TABLE apikey.meta IN ACCESS EXCLUSIVE MODE");
+        int r = fleet_exec(c, create ? STORE_PG_BOOTSTRAP
+                                          : STORE_PG_MIGRATION_LOCK "LOCK TABLE apikey.meta IN ACCESS EXCLUSIVE MODE");
 
         if (r == EXIT_OK)
                 r = fleet_query(c, "SELECT version FROM apikey.meta", 0, NULL, &res);

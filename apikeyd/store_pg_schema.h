@@ -70,8 +70,12 @@
 /* Run before the migrations, in their transaction: the schema and its
  * version table exist, and the version table is locked, so that two
  * migrators (or a migrator and a daemon reading the version) take turns;
- * the lock waits at most STORE_PG_LOCK_TIMEOUT. */
+ * the lock waits at most STORE_PG_LOCK_TIMEOUT. Two first inits at once
+ * would race to create the schema: an advisory lock (this database's, held
+ * to the end of the transaction) orders them. */
+#define STORE_PG_MIGRATION_LOCK "SELECT pg_advisory_xact_lock(4710471047104711);"
 #define STORE_PG_BOOTSTRAP                                                                                     \
+        STORE_PG_MIGRATION_LOCK                                                                                \
         "CREATE SCHEMA IF NOT EXISTS apikey;"                                                                  \
         "CREATE TABLE IF NOT EXISTS apikey.meta (version int NOT NULL);"                                       \
         "LOCK TABLE apikey.meta IN ACCESS EXCLUSIVE MODE;"                                                     \

@@ -86,6 +86,23 @@ wait "$holder" 2>/dev/null
 pg_sql postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(9)%'
         AND pid <> pg_backend_pid()" postgres >/dev/null
 
+# Two first inits at once on another database: one creates, the other
+# finds it done (the advisory lock orders them), both succeed.
+pg_sql postgres "CREATE DATABASE fleet2 OWNER fleet_owner" postgres >/dev/null
+"$T/bin/apikeyctl" fleet --db "$(pg_uri fleet_owner fleet2)" init >"$T/init1" 2>&1 &
+"$T/bin/apikeyctl" fleet --db "$(pg_uri fleet_owner fleet2)" init >"$T/init2" 2>&1
+rc2=$?
+wait $!
+expect_eq "two inits at once both succeed" "$?/$rc2" "0/0"
+check "... one created the schema" bash -c 'cat "$1" "$2" | grep -q "created (version 1)"' _ "$T/init1" "$T/init2"
+
+# A schema newer than this apikeyctl: refused, untouched.
+pg_sql fleet_owner "UPDATE apikey.meta SET version = 99" fleet2 >/dev/null
+out=$("$T/bin/apikeyctl" fleet --db "$(pg_uri fleet_owner fleet2)" migrate 2>&1)
+expect_eq "migrate of a newer schema: exit 1" "$?" 1
+check "... saying it is newer" grep -q "newer than this apikeyctl" <<<"$out"
+expect_eq "... and leaving it as it was" "$(pg_sql fleet_owner "SELECT version FROM apikey.meta" fleet2)" 99
+
 # Hosts and groups.
 out=$(fleet add-host web1 --group prod --group web)
 expect_eq "add-host web1: exit 0" "$?" 0
