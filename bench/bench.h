@@ -77,6 +77,10 @@ struct cell {
         double seconds, throughput;
         double p50_us, p99_us, max_us, mean_us;
         double client_cpu_us, server_cpu_us; /* CPU time per operation */
+        /* System calls of the server per operation (syscalls.c): its main
+         * thread (the daemon's event loop) and its other threads (the
+         * writer); -1 when not counted. */
+        double server_syscalls_main, server_syscalls_other;
 };
 struct samples {
         struct sample *s;
@@ -100,6 +104,16 @@ struct load_spec {
 int load_run(const struct load_spec *spec, struct cell *ret);
 void samples_free(struct samples *s);
 uint64_t rng_next(uint64_t *state);
+
+/* syscalls.c: counting a server's system calls by thread. */
+#define SYSCOUNT_THREADS_MAX 16
+struct syscount {
+        int main_fd;
+        int other_fd[SYSCOUNT_THREADS_MAX];
+        size_t n_other;
+};
+void syscount_start(struct syscount *sc, pid_t pid);
+void syscount_stop(struct syscount *sc, double *ret_main, double *ret_other);
 
 /* pam_work.c: one PAM transaction per op, with its own handle. */
 struct pam_work {

@@ -247,6 +247,7 @@ int load_run(const struct load_spec *spec, struct cell *ret)
         double seconds = spec->seconds;
         struct samples *keep = spec->keep;
         double server0, children0;
+        struct syscount sc;
         size_t size = sizeof(struct shared) + (size_t)SAMPLES_CAP * sizeof(struct sample);
         struct shared *sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
                                  -1, 0);
@@ -264,6 +265,7 @@ int load_run(const struct load_spec *spec, struct cell *ret)
         }
         server0 = proc_cpu_us(spec->server);
         children0 = children_cpu_us();
+        syscount_start(&sc, spec->server);
         for (unsigned i = 0; i < clients && r == 0; i++) {
                 pids[i] = fork();
                 if (pids[i] == 0)
@@ -284,6 +286,7 @@ int load_run(const struct load_spec *spec, struct cell *ret)
                 }
         }
         reap(pids, clients, r < 0, &failed);
+        syscount_stop(&sc, &ret->server_syscalls_main, &ret->server_syscalls_other);
         if (r == 0 && failed)
                 r = -ECHILD;
         n = sh->next < SAMPLES_CAP ? sh->next : SAMPLES_CAP;
@@ -295,6 +298,10 @@ int load_run(const struct load_spec *spec, struct cell *ret)
                         double ops = (double)(ret->ops + clients);
                         ret->client_cpu_us = (children_cpu_us() - children0) / ops;
                         ret->server_cpu_us = spec->server ? (proc_cpu_us(spec->server) - server0) / ops : 0;
+                        if (ret->server_syscalls_main >= 0) {
+                                ret->server_syscalls_main /= ops;
+                                ret->server_syscalls_other /= ops;
+                        }
                 }
         }
         if (r == 0 && keep) {
