@@ -302,7 +302,7 @@ void sqlite_rollback(struct store *base)
                 exec_sql(s->db, "ROLLBACK");
 }
 
-sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt_id id, const char *sql)
+sqlite3_stmt *store_stmt_rebound(struct sqlite_store *s, enum stmt_id id, const char *sql)
 {
         if (!s->stmt[id] &&
             sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK) {
@@ -310,8 +310,16 @@ sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt_id id, const char *sq
                 return NULL;
         }
         sqlite3_reset(s->stmt[id]);
-        sqlite3_clear_bindings(s->stmt[id]);
         return s->stmt[id];
+}
+
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt_id id, const char *sql)
+{
+        sqlite3_stmt *st = store_stmt_rebound(s, id, sql);
+
+        if (st)
+                sqlite3_clear_bindings(st);
+        return st;
 }
 
 void store_copy_text(sqlite3_stmt *st, int col, char *out, size_t outsz)

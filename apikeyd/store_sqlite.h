@@ -29,6 +29,7 @@ enum stmt_id {
         ST_AUDIT_HASH_AT,
         ST_KEY_REWRITE,
         ST_SID_REWRITE,
+        ST_KEY_USES,
         _ST_MAX
 };
 
@@ -86,6 +87,9 @@ int sqlite_audit_prune_seq(struct store *base, uint64_t keep_from, uint64_t *ret
 /* The cached statement for id, prepared from sql on first use, reset and
  * unbound; NULL on error (logged). */
 sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt_id id, const char *sql);
+/* The same without unbinding, for statements whose every parameter is
+ * bound before each step (the ones on the login path). */
+sqlite3_stmt *store_stmt_rebound(struct sqlite_store *s, enum stmt_id id, const char *sql);
 /* Steps a statement that returns no rows; resets it. */
 int store_step_done(struct sqlite_store *s, sqlite3_stmt *st);
 /* Runs a one-row UPDATE/DELETE: -ENOENT when no row matched. */
