@@ -12,7 +12,9 @@ PKG_CONFIG ?= pkg-config
 OUT        := $(BUILD)/fuzz
 
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags pam libsystemd sqlite3 libsodium)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags pam libsystemd sqlite3 libsodium libpq)
+# apikeyctl's fleet commands (apikeyctl/fleet*.c) talk libpq and read SQLite.
+CTL_LIBS   := $(shell $(PKG_CONFIG) --libs libpq sqlite3 libsodium)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link -D_GNU_SOURCE \
                -DAPIKEY_VERSION='"fuzz"' -Icommon -Itests/fuzz -Wall -Wextra -MMD -MP $(PKG_CFLAGS)
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SANITIZE)
@@ -43,11 +45,12 @@ fuzz_module_args_LIBS := $(shell $(PKG_CONFIG) --libs pam)
 # apikeyctl without its main().
 fuzz_cli_args_SRC := tests/fuzz/fuzz_cli_args.c $(UTIL_SRC) $(COMMON_SRC) \
                      $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c))
+fuzz_cli_args_LIBS := $(CTL_LIBS)
 # Includes apikeyctl/main.c (for its static run()); the connection is the
 # harness's (ld --wrap).
 fuzz_ctl_reply_SRC := tests/fuzz/fuzz_ctl_reply.c $(UTIL_SRC) $(COMMON_SRC) \
                       $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c))
-fuzz_ctl_reply_LIBS := -Wl,--wrap=transport_connect -Wl,--wrap=transport_check_peer
+fuzz_ctl_reply_LIBS := -Wl,--wrap=transport_connect -Wl,--wrap=transport_check_peer $(CTL_LIBS)
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 

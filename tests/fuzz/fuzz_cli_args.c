@@ -12,12 +12,16 @@
  * command is a known one, the socket is set, and for a command that talks
  * to apikeyd request_build() makes a CTL_REQUEST that wire_parse() accepts,
  * with that command and only known flags. args_free() leaves nothing
- * behind (LeakSanitizer). */
+ * behind (LeakSanitizer). A command line that main() hands to `fleet`
+ * goes to fleet_args_parse() instead (apikeyctl/fleet_args.c): it returns
+ * -1 only with a known fleet command, a postgresql:// --db, and checked
+ * names. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../apikeyctl/ctl.h"
+#include "../../apikeyctl/fleet.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -52,6 +56,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int r;
 
         fuzz_argv_build(&a, data, size, "apikeyctl", "", false);
+        if (fleet_is_command(a.argc, a.argv)) {
+                struct fleet_options f;
+
+                r = fleet_args_parse(a.argc, a.argv, &f);
+                FUZZ_CHECK(r == -1 || r == EXIT_OK || r == EXIT_USAGE);
+                if (r < 0) {
+                        FUZZ_CHECK(f.command != FLEET_NONE && f.db && strncmp(f.db, "postgres", 8) == 0);
+                        FUZZ_CHECK(!f.name || fleet_name_ok(f.name));
+                        for (size_t i = 0; i < f.ngroups; i++)
+                                FUZZ_CHECK(fleet_name_ok(f.groups[i]));
+                        FUZZ_CHECK(f.command != FLEET_IMPORT || (f.from && f.host && fleet_name_ok(f.host)));
+                }
+                fuzz_argv_free(&a);
+                return 0;
+        }
         r = args_parse(a.argc, a.argv, &o);
         FUZZ_CHECK(r == -1 || r == EXIT_OK || r == EXIT_USAGE || r == EXIT_FAILURE_OTHER);
         if (r < 0) {

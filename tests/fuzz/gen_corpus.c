@@ -248,6 +248,11 @@ static void cli_args(void)
         PUT_TEXT("cli_args", "help", "help\0service-id\0list");
         PUT_TEXT("cli_args", "version", "--version");
         PUT_TEXT("cli_args", "status", "status\0--help");
+        PUT_TEXT("cli_args", "fleet_add_host", "fleet\0--db\0postgresql:///fleet?host=/run/postgresql\0add-host\0"
+                                               "web1\0--group\0prod\0--group=web\0--role\0apikeyd_web1");
+        PUT_TEXT("cli_args", "fleet_import", "--json\0fleet\0import\0--from\0/var/lib/apikeyd/keys.db\0--host\0web1\0"
+                                             "--db=postgres://db/fleet");
+        PUT_TEXT("cli_args", "fleet_init", "fleet\0--db\0postgresql://db/fleet\0init\0--key-file\0fleet.key");
 }
 
 static void durations_cidrs(void)
