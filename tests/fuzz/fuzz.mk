@@ -30,11 +30,11 @@ $(foreach h,$(HARNESSES),$(eval fuzz_$(h)_SRC ?= tests/fuzz/fuzz_$(h).c $(UTIL_S
 # Includes apikeyd/auth.c (for its static read_request), links the rest of the daemon.
 fuzz_request_SRC := tests/fuzz/fuzz_request.c $(UTIL_SRC) $(COMMON_SRC) \
                     $(filter-out apikeyd/main.c apikeyd/auth.c,$(wildcard apikeyd/*.c))
-fuzz_request_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium inih)
+fuzz_request_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium inih libpq)
 # The control handlers on a real store: the daemon without its main(); the
 # admin group and the connection (no event loop) are the harness's (ld --wrap).
 fuzz_control_SRC := tests/fuzz/fuzz_control.c $(UTIL_SRC) $(COMMON_SRC) $(filter-out apikeyd/main.c,$(wildcard apikeyd/*.c))
-fuzz_control_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium inih) -lpthread -Wl,--wrap=peer_is_admin \
+fuzz_control_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd sqlite3 libsodium inih libpq) -lpthread -Wl,--wrap=peer_is_admin \
                      -Wl,--wrap=conn_queue -Wl,--wrap=conn_produce
 # Includes pam_apikey/client.c and pam_apikey.c; links the module's other files.
 fuzz_reply_SRC := tests/fuzz/fuzz_reply.c $(UTIL_SRC) tests/fuzz/pamstub.c $(COMMON_SRC) \

@@ -207,7 +207,7 @@ static void daemon_up(struct daemon *d)
 static void daemon_reset(struct daemon *d)
 {
         FUZZ_CHECK(daemon_flush(d) == 0);
-        if (sqlite3_exec(d->store->db, "DELETE FROM keys; DELETE FROM service_ids; DELETE FROM audit;", NULL, NULL,
+        if (sqlite3_exec(sqlite_of(d->store)->db, "DELETE FROM keys; DELETE FROM service_ids; DELETE FROM audit;", NULL, NULL,
                          NULL) != SQLITE_OK)
                 abort();
         d->audit_seq = 0;
