@@ -27,6 +27,7 @@ expect_eq "a password in --db is refused: exit 2" "$?" 2
 check "... saying where it goes instead" grep -q passfile <<<"$out"
 check "fleet --help lists the commands" bash -c '"$1" fleet --help | grep -q "add-host NAME"' _ "$T/bin/apikeyctl"
 check "apikeyctl help fleet is the same" bash -c 'diff <("$1" help fleet) <("$1" fleet --help)' _ "$T/bin/apikeyctl"
+check "apikeyctl --help fleet is the same" bash -c 'diff <("$1" --help fleet) <("$1" fleet --help)' _ "$T/bin/apikeyctl"
 check "apikeyctl --help names fleet" bash -c '"$1" --help | grep -q "^  fleet "' _ "$T/bin/apikeyctl"
 expect_eq "an unreachable database: exit 5" \
         "$(exit_of "$T/bin/apikeyctl" fleet --db "postgresql:///fleet?host=$T/nowhere" hosts)" 5
