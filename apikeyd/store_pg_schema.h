@@ -49,7 +49,11 @@
  *    the key exists in the fleet, outside the caller's scopes, with that
  *    fleet hash (or is host-hashed, so the caller cannot check it).
  *  - Unique conflicts (keys.id, service_ids.name, one classic key per
- *    user per scope) span the whole fleet; the classic one is per scope. */
+ *    user per scope) span the whole fleet; the classic one is per scope.
+ *  - Any host role may LISTEN and NOTIFY on any channel (PostgreSQL has no
+ *    grant for it): a notification's payload is a hint to re-read, never a
+ *    fact to act on.
+ *  - A host role has at most STORE_PG_HOST_CONNECTIONS connections. */
 #ifndef APIKEYD_STORE_PG_SCHEMA_H
 #define APIKEYD_STORE_PG_SCHEMA_H
 
@@ -57,6 +61,11 @@
 #define STORE_PG_SCHEMA "apikey"
 #define STORE_PG_HOST_ROLE "apikey_host"
 #define STORE_PG_ADMIN_ROLE "apikey_admin"
+/* A host role's connections: a daemon needs a few (its threads, a
+ * reconnection overlapping the old one); root on one host must not use up
+ * the server's max_connections and lock every other host out. An admin may
+ * raise it (ALTER ROLE ... CONNECTION LIMIT). */
+#define STORE_PG_HOST_CONNECTIONS "16"
 /* How long init/migrate waits for a lock before it gives up (SET LOCAL). */
 #define STORE_PG_LOCK_TIMEOUT "5s"
 
@@ -383,7 +392,7 @@ static const char *const store_pg_migrations[STORE_PG_SCHEMA_VERSION] = {
         "        USING ERRCODE = 'duplicate_object';"
         "    END IF;"
         "    EXECUTE format('CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
-        " NOBYPASSRLS IN ROLE apikey_host', p_role);"
+        " NOBYPASSRLS CONNECTION LIMIT " STORE_PG_HOST_CONNECTIONS " IN ROLE apikey_host', p_role);"
         "    INSERT INTO apikey.hosts (name, role, created_at)"
         "      VALUES (p_name, p_role, extract(epoch FROM now())::bigint);"
         "    FOREACH g IN ARRAY coalesce(p_groups, '{}') LOOP"

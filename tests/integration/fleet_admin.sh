@@ -126,6 +126,8 @@ expect_eq "the new role: LOGIN, no password, no powers, only in apikey_host" \
                 OR r.rolbypassrls OR r.rolreplication, string_agg(g.rolname, ',')
                 FROM pg_authid r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
                 WHERE r.rolname = 'apikeyd_web1' GROUP BY 1, 2, 3" fleet)" "t|t|f|apikey_host"
+expect_eq "... with at most 16 connections (one host cannot use up the server's)" \
+        "$(pg_sql postgres "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'apikeyd_web1'" fleet)" 16
 
 hosts=$(fleet hosts --json)
 check "hosts --json: every host, its role, groups in order, default scope" jq -e '
