@@ -1,6 +1,13 @@
 /* conn.c - one client connection: read one request, then write its answer
  * without ever blocking the loop.
  *
+ * A connection is served as soon as it is accepted: its request is
+ * usually there already (the module sends it right after connect), and then
+ * the answer is sent and the connection closed without an event source of
+ * its own. Only a connection that has to wait (no request yet, a client
+ * that does not read) gets an io source, and joins the list of waiting
+ * connections, whose deadlines share one timer, armed at the earliest.
+ *
  * A reply is queued on its connection and written when the socket is
  * writable (an sd-event io source waiting for EPOLLOUT), so a client that
  * does not read delays nobody but itself. A connection holds at most
@@ -30,8 +37,10 @@ struct conn {
         struct daemon *d;
         enum listener_kind kind;
         struct peer peer;
-        sd_event_source *io;
-        sd_event_source *timer; /* the deadline: no request, or no progress writing */
+        sd_event_source *io;    /* only once it has to wait */
+        uint64_t deadline;      /* CLOCK_MONOTONIC usec: no request, or no progress writing */
+        struct conn *prev, *next; /* in d->waiting while it has a deadline */
+        bool listed;
         sd_event_source *retry; /* a step waiting for something else */
         int64_t started_ms;
         bool answered; /* the request was handled: only writing remains */
@@ -43,10 +52,24 @@ struct conn {
         void (*free_state)(void *);
 };
 
+static void unlist(struct conn *c)
+{
+        if (!c->listed)
+                return;
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                c->d->waiting = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        c->prev = c->next = NULL;
+        c->listed = false;
+}
+
 static void conn_free(struct conn *c)
 {
+        unlist(c);
         sd_event_source_disable_unref(c->io);
-        sd_event_source_disable_unref(c->timer);
         sd_event_source_disable_unref(c->retry);
         while (c->head) {
                 struct outbuf *o = c->head;
@@ -143,6 +166,22 @@ static int conn_write_queue(struct conn *c)
         return 0;
 }
 
+/* The timer fires at the earliest deadline or before it (a deadline that
+ * moved later leaves it where it was): it drops what is due and re-arms
+ * itself at the earliest deadline left. */
+static void arm_timer(struct daemon *d, uint64_t at)
+{
+        uint64_t cur;
+
+        if (!d->conn_timer)
+                return;
+        if (sd_event_source_get_enabled(d->conn_timer, NULL) > 0 &&
+            sd_event_source_get_time(d->conn_timer, &cur) >= 0 && cur <= at)
+                return;
+        sd_event_source_set_time(d->conn_timer, at);
+        sd_event_source_set_enabled(d->conn_timer, SD_EVENT_ONESHOT);
+}
+
 static void conn_set_deadline(struct conn *c)
 {
         uint64_t now, until;
@@ -153,7 +192,34 @@ static void conn_set_deadline(struct conn *c)
         until = now + CONN_TIMEOUT_MS * 1000ULL;
         if (until > (uint64_t)(c->started_ms + CONN_MAX_LIFE_MS) * 1000ULL)
                 until = (uint64_t)(c->started_ms + CONN_MAX_LIFE_MS) * 1000ULL;
-        sd_event_source_set_time(c->timer, until);
+        c->deadline = until;
+        if (!c->listed) {
+                c->next = c->d->waiting;
+                if (c->next)
+                        c->next->prev = c;
+                c->d->waiting = c;
+                c->listed = true;
+        }
+        arm_timer(c->d, until);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Waits for events on the socket: its io source, made on first need. */
+static int conn_watch(struct conn *c, uint32_t events)
+{
+        int r;
+
+        if (!c->io) {
+                r = sd_event_add_io(c->d->event, &c->io, c->peer.fd, events, on_io, c);
+                if (r < 0) {
+                        log_error("cannot serve a connection: %s", strerror(-r));
+                        return r;
+                }
+                return 0;
+        }
+        sd_event_source_set_io_events(c->io, events);
+        return sd_event_source_set_enabled(c->io, SD_EVENT_ON);
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata);
@@ -184,7 +250,8 @@ static void conn_pump(struct conn *c)
                                 c->free_state(c->state);
                         c->step = NULL, c->state = NULL, c->free_state = NULL;
                 } else if (r == PRODUCE_WAIT && !c->head) {
-                        sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+                        if (c->io)
+                                sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
                         if (c->retry)
                                 sd_event_source_set_time_relative(c->retry, CONN_RETRY_USEC);
                         else if (sd_event_add_time_relative(c->d->event, &c->retry, CLOCK_MONOTONIC,
@@ -201,8 +268,8 @@ static void conn_pump(struct conn *c)
                 return;
         }
         /* More to write, or another step: when the socket takes more. */
-        sd_event_source_set_io_events(c->io, EPOLLOUT);
-        sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+        if (conn_watch(c, EPOLLOUT) < 0)
+                conn_free(c);
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
@@ -246,26 +313,30 @@ static void dispatch(struct conn *c, const uint8_t *buf, ssize_t n)
         }
 }
 
-static void on_request(struct conn *c)
+/* Reads and answers the request: 1 when it was handled (or the connection
+ * freed), 0 when it has not arrived yet. */
+static int on_request(struct conn *c)
 {
         uint8_t buf[WIRE_MAX_MSG];
         ssize_t n = transport_recv_record(c->peer.fd, buf, sizeof(buf));
 
         if (n == -EAGAIN)
-                return;
+                return 0;
         if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
                 if (n == 0)
                         log_debug("pid %d closed the connection without a request", (int)c->peer.pid);
                 else
                         log_warning("reading a request from pid %d: %s", (int)c->peer.pid, strerror((int)-n));
                 conn_free(c);
-                return;
+                return 1;
         }
         c->answered = true;
         dispatch(c, buf, n);
         explicit_bzero(buf, sizeof(buf)); /* requests carry keys */
-        conn_set_deadline(c);
+        if (c->head || c->step)
+                conn_set_deadline(c); /* it has to wait: for the client to read, or for steps */
         conn_pump(c);
+        return 1;
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -278,23 +349,47 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (c->answered)
                 conn_pump(c);
         else
-                on_request(c);
+                (void)on_request(c);
         return 0;
 }
 
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+static void conn_expire(struct conn *c)
 {
-        struct conn *c = userdata;
-
-        (void)s;
-        (void)usec;
         if (c->answered)
                 log_info("dropping pid %d (uid %u): it did not read its reply in time", (int)c->peer.pid,
                          (unsigned)c->peer.uid);
         else
                 log_debug("dropping pid %d: no request within %d ms", (int)c->peer.pid, CONN_TIMEOUT_MS);
         conn_free(c);
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct daemon *d = userdata;
+        uint64_t next = UINT64_MAX;
+
+        (void)s;
+        for (struct conn *c = d->waiting, *n; c; c = n) {
+                n = c->next;
+                if (c->deadline <= usec)
+                        conn_expire(c);
+                else if (c->deadline < next)
+                        next = c->deadline;
+        }
+        if (next != UINT64_MAX) {
+                sd_event_source_set_time(d->conn_timer, next);
+                sd_event_source_set_enabled(d->conn_timer, SD_EVENT_ONESHOT);
+        }
         return 0;
+}
+
+int conn_setup(struct daemon *d)
+{
+        int r = sd_event_add_time(d->event, &d->conn_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_deadline, d);
+
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->conn_timer, SD_EVENT_OFF);
+        return r < 0 ? r : 0;
 }
 
 int conn_new(struct daemon *d, int fd, const struct peer *p, enum listener_kind kind)
@@ -312,13 +407,13 @@ int conn_new(struct daemon *d, int fd, const struct peer *p, enum listener_kind 
         c->peer = *p;
         c->peer.conn = c;
         c->started_ms = transport_now_ms();
-        r = sd_event_add_io(d->event, &c->io, fd, EPOLLIN, on_io, c);
+        /* Served at once when the request is there; else when it comes. */
+        if (on_request(c))
+                return 0;
+        r = conn_watch(c, EPOLLIN);
         if (r == 0)
-                r = sd_event_add_time_relative(d->event, &c->timer, CLOCK_MONOTONIC, CONN_TIMEOUT_MS * 1000ULL,
-                                               0, on_timeout, c);
-        if (r < 0) {
-                log_error("cannot serve a connection: %s", strerror(-r));
+                conn_set_deadline(c);
+        else
                 conn_free(c);
-        }
         return r;
 }

@@ -71,6 +71,10 @@ struct daemon {
         size_t n_uid_counts;
         struct listener *listeners;
         bool accept_paused; /* out of descriptors (server.c) */
+        /* Connections waiting for their client, and the one timer for all
+         * their deadlines, armed at the earliest (conn.c). */
+        struct conn *waiting;
+        sd_event_source *conn_timer;
         sd_event_source *accept_timer;
         int64_t warned_full_at, warned_fds_at;
         int64_t started_at; /* CLOCK_REALTIME seconds */
@@ -142,7 +146,9 @@ void control_reject(const struct peer *p, const char *why);
 
 enum listener_kind { LISTENER_AUTH, LISTENER_CONTROL };
 int server_add_listener(struct daemon *d, int fd, enum listener_kind kind);
-/* conn.c: serves an accepted connection (counted by the caller). */
+/* conn.c: serves an accepted connection (counted by the caller), at once
+ * when its request is there. conn_setup makes the deadlines' timer. */
+int conn_setup(struct daemon *d);
 int conn_new(struct daemon *d, int fd, const struct peer *p, enum listener_kind kind);
 int conn_queue(struct conn *c, const uint8_t *data, size_t len);
 int conn_produce(struct conn *c, produce_fn step, void *state, void (*free_state)(void *));

@@ -4,6 +4,7 @@
  * descriptors, accepting pauses instead of spinning. conn.c serves each
  * connection. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,11 @@
 
 #define ACCEPT_RETRY_USEC 200000ULL     /* out of descriptors: try again after this */
 #define WARN_INTERVAL_MS (60 * 1000)    /* a refusal is logged at most once a minute */
+/* Connections accepted (and served) per wake-up: under load, one epoll
+ * wake-up serves the whole backlog instead of one connection; the bound
+ * lets the loop's other sources (the writer's, the control socket's) run
+ * in between. */
+#define ACCEPT_BURST 64
 
 struct listener {
         struct daemon *d;
@@ -132,28 +138,28 @@ static void accept_pause(struct daemon *d, int err)
                 (void)sd_event_source_set_enabled(d->accept_timer, SD_EVENT_ONESHOT);
 }
 
-static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+/* Accepts one connection and serves it: 1, or 0 when there was none
+ * (EAGAIN) or accepting has to pause. */
+static int accept_one(struct listener *l, int fd)
 {
-        struct listener *l = userdata;
         struct daemon *d = l->d;
         struct uid_count *u;
         struct peer p;
         const char *full;
         int cfd;
 
-        (void)s;
-        (void)revents;
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) {
-                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-                        accept_pause(d, errno);
-                else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                        log_warning("accept: %m");
-                return 0;
+                int e = errno;
+                if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+                        accept_pause(d, e);
+                else if (e != EAGAIN && e != EINTR && e != ECONNABORTED)
+                        log_warning("accept: %s", strerror(e));
+                return e == EINTR || e == ECONNABORTED ? 1 : 0;
         }
         if (peer_from_fd(cfd, &p) < 0) {
                 close(cfd);
-                return 0;
+                return 1;
         }
         full = refusal(d, p.uid, &u);
         if (full) {
@@ -163,12 +169,24 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (warn_due(&d->warned_full_at))
                         log_warning("%u connections open; refusing more %s from uid %u until some close",
                                     d->connections, full, (unsigned)p.uid);
-                return 0;
+                return 1;
         }
         if (u)
                 u->n++;
         d->connections++;
         conn_new(d, cfd, &p, l->kind);
+        return 1;
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct listener *l = userdata;
+
+        (void)s;
+        (void)revents;
+        for (int i = 0; i < ACCEPT_BURST && !l->d->accept_paused; i++)
+                if (!accept_one(l, fd))
+                        break;
         return 0;
 }
 
@@ -200,6 +218,14 @@ int server_add_listener(struct daemon *d, int fd, enum listener_kind kind)
                 }
         }
         *l = (struct listener){ .d = d, .kind = kind };
+        /* Accepting runs until EAGAIN: a blocking socket (systemd passes
+         * them blocking unless NonBlocking=yes) would stop the loop. */
+        r = fcntl(fd, F_GETFL);
+        if (r < 0 || fcntl(fd, F_SETFL, r | O_NONBLOCK) < 0) {
+                r = -errno;
+                free(l);
+                return r;
+        }
         r = sd_event_add_io(d->event, &s, fd, EPOLLIN, on_accept, l);
         if (r < 0) {
                 free(l);
@@ -269,9 +295,11 @@ static int on_orphan_scan(sd_event_source *s, uint64_t usec, void *userdata)
  * every --orphan-scan-interval (main.c runs one before serving). */
 int server_setup_timers(struct daemon *d)
 {
-        int r = sd_event_add_time_relative(d->event, &d->flush_timer, CLOCK_MONOTONIC, FLUSH_INTERVAL_USEC, 0,
-                                           on_flush, d);
+        int r = conn_setup(d);
 
+        if (r >= 0)
+                r = sd_event_add_time_relative(d->event, &d->flush_timer, CLOCK_MONOTONIC, FLUSH_INTERVAL_USEC,
+                                               0, on_flush, d);
         if (r >= 0)
                 r = sd_event_source_set_enabled(d->flush_timer, SD_EVENT_OFF);
         if (r >= 0)
