@@ -96,6 +96,7 @@ prog_obj = $(patsubst %.c,$(BUILD)/prog/%.o,$(1))
 
 PROGRAMS := $(BUILD)/pam_apikey.so $(BUILD)/apikeyd $(BUILD)/apikeyctl
 TEST_PROGS := $(BUILD)/tests/test_key $(BUILD)/tests/test_wire $(BUILD)/tests/test_store $(BUILD)/tests/test_duration \
+              $(BUILD)/tests/test_pwcache \
               $(BUILD)/tests/pam_driver $(BUILD)/tests/dlsym_check $(BUILD)/tests/keytool $(BUILD)/tests/sealtool \
               $(BUILD)/tests/soakload $(BUILD)/tests/failmalloc.so $(BUILD)/tests/bindswap.so \
               $(BUILD)/bench/apikey-bench $(BUILD)/tests/journal_sink
@@ -134,6 +135,11 @@ $(BUILD)/tests/test_key: $(call prog_obj,tests/unit/test_key.c) $(call prog_obj,
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
 
 $(BUILD)/tests/test_wire: $(call prog_obj,tests/unit/test_wire.c) $(call prog_obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)
+
+$(BUILD)/tests/test_pwcache: $(call prog_obj,tests/unit/test_pwcache.c apikeyd/pwcache.c)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS)

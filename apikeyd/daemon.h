@@ -321,5 +321,7 @@ int listen_in_dir(struct daemon *d, const char *dir);
 int account_matches(const char *name, uint32_t uid);
 /* The uid of an account: 0 or -ENOENT. */
 int account_uid(const char *name, uid_t *ret);
+/* Frees the cache of /etc/passwd those two use (pwcache.h), at exit. */
+void account_cache_free(void);
 
 #endif

@@ -263,6 +263,7 @@ static int run(const struct options *o)
         d.idle_timer = sd_event_source_unref(d.idle_timer);
         d.accept_timer = sd_event_source_unref(d.accept_timer);
         d.conn_timer = sd_event_source_unref(d.conn_timer);
+        account_cache_free();
         d.event = sd_event_unref(d.event); /* closes the sockets it owns */
         store_close(d.store);
         free(d.usage);

@@ -1,6 +1,7 @@
 /* peer.c - who is on the other end of a connection, from the kernel. */
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "pwcache.h"
 #include "transport.h"
 
 #define NSS_BUF_MAX (1 << 20)
@@ -137,10 +139,40 @@ int peer_name(const struct peer *p, char *buf, size_t bufsz)
         return nss_with_buffer(account_lookup, &q);
 }
 
-int account_matches(const char *name, uint32_t uid)
+/* The accounts of /etc/passwd, served only while NSS would answer the
+ * same (pwcache.h): the owner check of every login without reading and
+ * parsing the file each time. */
+static struct pwcache accounts = PWCACHE_INIT("/etc/passwd", "/etc/nsswitch.conf");
+static pthread_mutex_t accounts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* getpwnam_r's answer for name: from the cache when it may say, else NSS. */
+static int account_by_name(const char *name, uid_t *ret_uid)
 {
         struct account_query q = { .name = name };
-        int r = nss_with_buffer(account_lookup, &q);
+        int r;
+
+        pthread_mutex_lock(&accounts_lock);
+        r = pwcache_lookup(&accounts, name, ret_uid);
+        pthread_mutex_unlock(&accounts_lock);
+        if (r == 1)
+                return 0;
+        r = nss_with_buffer(account_lookup, &q);
+        if (r == 0)
+                *ret_uid = q.ret_uid;
+        return r;
+}
+
+void account_cache_free(void)
+{
+        pthread_mutex_lock(&accounts_lock);
+        pwcache_free(&accounts);
+        pthread_mutex_unlock(&accounts_lock);
+}
+
+int account_matches(const char *name, uint32_t uid)
+{
+        struct account_query q = { 0 };
+        int r = account_by_name(name, &q.ret_uid);
 
         if (r == -ENOENT)
                 return 0;
@@ -167,10 +199,5 @@ int peer_produce(const struct peer *p, produce_fn step, void *state, void (*free
 
 int account_uid(const char *name, uid_t *ret)
 {
-        struct account_query q = { .name = name };
-        int r = nss_with_buffer(account_lookup, &q);
-
-        if (r == 0)
-                *ret = q.ret_uid;
-        return r;
+        return account_by_name(name, ret);
 }

@@ -104,6 +104,27 @@ recreate "$bob" "$buid"
 expect_eq "login: the key stays dead for the new bob" "$(login "$bob" "$bkey")" PAM_AUTH_ERR
 expect_eq "… it is orphaned" "$(state "$(key_id "$bkey")")" orphaned
 
+# The daemon's cache of /etc/passwd (apikeyd/pwcache.h) sees each change at
+# the very next login, also right after a login that read the account.
+frank=$(add_account frank)
+fkey=$(create_key "$frank")
+expect_eq "frank's key works" "$(login "$frank" "$fkey")" PAM_SUCCESS
+for _ in 1 2 3 4 5 6 7 8; do
+        nuid=$((40000 + RANDOM % 19000))
+        getent passwd "$nuid" >/dev/null || break
+done
+usermod -u "$nuid" "$frank"
+expect_eq "usermod -u right after a login: the next login is refused" "$(login "$frank" "$fkey")" PAM_AUTH_ERR
+expect_eq "… the key is orphaned" "$(state "$(key_id "$fkey")")" orphaned
+gina=$(add_account gina)
+gkey=$(create_key "$gina")
+expect_eq "gina's key works" "$(login "$gina" "$gkey")" PAM_SUCCESS
+userdel "$gina"
+expect_eq "userdel right after a login: the next login is refused" "$(login "$gina" "$gkey")" PAM_AUTH_ERR
+hal=$(add_account hal)
+hkey=$(create_key "$hal")
+expect_eq "a key of an account added since the last login works at once" "$(login "$hal" "$hkey")" PAM_SUCCESS
+
 # At start: the account went while the daemon was down.
 carol=$(add_account carol)
 cuid=$(id -u "$carol")
