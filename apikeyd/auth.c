@@ -171,9 +171,9 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
         if (key_parse(req->key, &parts) < 0)
                 return VERDICT_MALFORMED;
         memcpy(res->key_id, parts.id, sizeof(res->key_id));
-        sodium_memzero(&parts, sizeof(parts));
         usage_view_take(d, &uses); /* before the read: usage.c says why */
-        r = key_lookup_verified(d, req->key, k);
+        r = key_lookup_parts(d, &parts, k);
+        sodium_memzero(&parts, sizeof(parts));
         if (r == 0 || r == -EACCES)
                 key_identity(k, res->identity, sizeof(res->identity));
         if (r == -ENOENT || r == -EACCES)

@@ -304,6 +304,8 @@ const char *key_state(const struct key_record *k, int64_t now);
 void key_identity(const struct key_record *k, char *buf, size_t bufsz);
 /* Verifies a full key string against the store: 0 and *ret, -ENOENT, -EACCES (bad secret), -EINVAL. */
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret);
+/* The same for a key parsed already (a login parses it once). */
+int key_lookup_parts(struct daemon *d, const struct key_parts *key, struct key_record *ret);
 
 /* safedir.c: a directory owned by root or the daemon's user and writable
  * by no one else (group and others): 0, or -errno after logging why. */

@@ -39,11 +39,21 @@ void key_identity(const struct key_record *k, char *buf, size_t bufsz)
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret)
 {
         struct key_parts parts;
-        uint8_t hash[KEY_HASH_LEN];
         int r;
 
         if (key_parse(key, &parts) < 0)
                 return -EINVAL;
+        r = key_lookup_parts(d, &parts, ret);
+        sodium_memzero(&parts, sizeof(parts));
+        return r;
+}
+
+int key_lookup_parts(struct daemon *d, const struct key_parts *key, struct key_record *ret)
+{
+        struct key_parts parts = *key;
+        uint8_t hash[KEY_HASH_LEN];
+        int r;
+
         r = store_key_get(d->store, parts.id, ret);
         /* An unknown ID costs the same hash and compare as a known one: the
          * answer's timing says nothing about which IDs exist. The dummy

@@ -1,6 +1,8 @@
 /* log.c - journal or stderr, chosen once at start-up. */
 #include "log.h"
 
+#include <errno.h>
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,11 +16,14 @@
 
 static bool to_journal;
 static int max_priority = LOG_INFO;
+static pid_t log_pid; /* getpid() once: every login logs a line */
+
 
 void log_setup(void)
 {
         /* systemd sets JOURNAL_STREAM when stderr goes to the journal. */
         to_journal = getenv("JOURNAL_STREAM") != NULL;
+        log_pid = getpid();
         if (getenv("APIKEYD_DEBUG"))
                 max_priority = LOG_DEBUG;
 }
@@ -44,6 +49,42 @@ static void timestamp(char *buf, size_t bufsz)
         snprintf(buf, bufsz, "%s.%03ld%s", date, ts.tv_nsec / 1000000, zone);
 }
 
+static void write_all(const char *p, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(STDERR_FILENO, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return; /* nowhere to report it */
+                p += n;
+                len -= (size_t)n;
+        }
+}
+
+/* One write(2) per line (stderr is unbuffered), before the answer it
+ * belongs to is sent: whoever reads the log after a login finds its line. */
+static void stderr_line(const char *fmt, va_list ap)
+{
+        char line[2048 + 96], stamp[48];
+        size_t avail, len;
+        int head, n;
+
+        if (!log_pid)
+                log_pid = getpid();
+        timestamp(stamp, sizeof(stamp));
+        head = snprintf(line, sizeof(line), "%s apikeyd[%d]: ", stamp, (int)log_pid);
+        if (head < 0 || (size_t)head >= sizeof(line) / 2)
+                return;
+        avail = sizeof(line) - (size_t)head - 1; /* one byte for the newline */
+        n = vsnprintf(line + head, avail, fmt, ap);
+        if (n < 0)
+                return;
+        len = (size_t)head + ((size_t)n < avail ? (size_t)n : avail - 1); /* a long line is cut */
+        line[len++] = '\n';
+        write_all(line, len);
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
         va_list ap;
@@ -53,14 +94,8 @@ void log_msg(int priority, const char *fmt, ...)
         va_start(ap, fmt);
         if (to_journal)
                 sd_journal_printv(priority, fmt, ap);
-        else {
-                /* One fprintf, so one write(2) per line: stderr is unbuffered
-                 * and every authentication logs a line. */
-                char line[2048], stamp[48];
-                timestamp(stamp, sizeof(stamp));
-                if (vsnprintf(line, sizeof(line), fmt, ap) >= 0)
-                        fprintf(stderr, "%s apikeyd[%d]: %s\n", stamp, (int)getpid(), line);
-        }
+        else
+                stderr_line(fmt, ap);
         va_end(ap);
 }
 

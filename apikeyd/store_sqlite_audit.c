@@ -14,9 +14,10 @@
 int sqlite_audit_append(struct store *base, const struct audit_record *r)
 {
         struct sqlite_store *s = sqlite_of(base);
-        sqlite3_stmt *st = store_stmt(s, ST_AUDIT_APPEND,
-                                      "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                                      "?10,?11,?12,?13,?14,?15,?16,?17)");
+        /* Every parameter is bound below: no sqlite3_clear_bindings. */
+        sqlite3_stmt *st = store_stmt_rebound(s, ST_AUDIT_APPEND,
+                                              "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,"
+                                              "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
         if (!st)
                 return -EIO;
         sqlite3_bind_int64(st, 1, (sqlite3_int64)r->seq);

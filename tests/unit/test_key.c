@@ -286,9 +286,57 @@ static void test_embedded_nul(void)
         CHECK(accepted == 0, "a NUL in the ID or secret is rejected even with a matching checksum");
 }
 
+/* The table-driven checks (key.c) against the definitions they replace: the
+ * bitwise CRC-32 and the alphabets of key.h, for every byte. */
+static uint32_t crc32_bitwise(const unsigned char *p, size_t len)
+{
+        uint32_t crc = 0xFFFFFFFFu;
+
+        for (size_t i = 0; i < len; i++) {
+                crc ^= p[i];
+                for (int k = 0; k < 8; k++)
+                        crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        }
+        return crc ^ 0xFFFFFFFFu;
+}
+
+static void test_tables(void)
+{
+        unsigned char buf[256];
+        bool crc_ok = true, id_ok = true, secret_ok = true;
+        char key[KEY_LEN + 1];
+
+        for (int i = 0; i < 256; i++)
+                buf[i] = (unsigned char)(i * 7 + 3);
+        for (size_t len = 0; len <= sizeof(buf); len++)
+                crc_ok &= key_crc32(buf, len) == crc32_bitwise(buf, len);
+        CHECK(crc_ok, "table CRC-32 equals the bitwise one for lengths 0..256");
+        for (int c = 1; c < 256; c++) {
+                char id[KEY_ID_LEN + 1];
+                bool in_id = strchr(KEY_ID_ALPHABET, c) != NULL, in_secret = strchr(KEY_SECRET_ALPHABET, c) != NULL;
+                memset(id, 'a', KEY_ID_LEN);
+                id[KEY_ID_LEN] = '\0';
+                id[5] = (char)c;
+                id_ok &= key_id_valid(id) == in_id;
+                /* A secret character c, with the checksum made right. */
+                if (key_format("abcdefghijkl", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", key, sizeof(key)) < 0) {
+                        secret_ok = false;
+                        continue;
+                }
+                key[KEY_PREFIX_LEN + KEY_ID_LEN + 1 + 7] = (char)c;
+                char crc[KEY_CRC_LEN + 1];
+                crc_digits(key, KEY_LEN - KEY_CRC_LEN, crc);
+                memcpy(key + KEY_LEN - KEY_CRC_LEN, crc, KEY_CRC_LEN);
+                secret_ok &= key_looks_valid(key, KEY_LEN) == in_secret;
+        }
+        CHECK(id_ok, "every byte: in an ID exactly when KEY_ID_ALPHABET has it");
+        CHECK(secret_ok, "every byte: in a secret exactly when KEY_SECRET_ALPHABET has it");
+}
+
 int main(void)
 {
         test_crc();
+        test_tables();
         test_format_parse();
         test_round_trip_random();
         test_substitutions();
