@@ -20,12 +20,13 @@ DEPS_STAMP  := $(BUILD)/.deps-ok
 
 PAM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags pam)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
-DAEMON_PKGS := libsystemd sqlite3 libsodium inih
+DAEMON_PKGS := libsystemd sqlite3 libsodium inih libpq
 DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
 DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
-# libpq: the fleet store (PostgreSQL). apikeyctl's `fleet` commands link it
-# (with SQLite, for `fleet import`, and libsodium, for `fleet init
-# --key-file`); pam_apikey.so never does.
+# libpq: the fleet store (PostgreSQL). apikeyd links it (its store_pg*.c
+# backend, DAEMON_PKGS), and apikeyctl's `fleet` commands (with SQLite, for
+# `fleet import`, and libsodium, for `fleet init --key-file`); pam_apikey.so
+# never does.
 PQ_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libpq)
 PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq)
 CTL_LIBS    := $(PQ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3 libsodium)

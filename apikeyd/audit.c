@@ -223,14 +223,21 @@ static void report(struct verify_state *v, const char *kind, uint64_t at, uint64
                    const char *fmt, ...)
 {
         struct audit_break *b = keep(v, kind);
+        const char *host = store_host(v->d->store);
+        char why[sizeof(b->why)];
         va_list ap;
 
         if (!b)
                 return;
         b->at = at, b->first = first, b->last = last;
         va_start(ap, fmt);
-        vsnprintf(b->why, sizeof(b->why), fmt, ap);
+        vsnprintf(why, sizeof(why), fmt, ap);
         va_end(ap);
+        /* A fleet store keeps one chain per host: say whose. */
+        if (host[0])
+                snprintf(b->why, sizeof(b->why), "host %.63s: %.440s", host, why);
+        else
+                snprintf(b->why, sizeof(b->why), "%s", why);
 }
 
 static int verify_one(const struct audit_record *r, void *userdata)

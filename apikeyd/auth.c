@@ -176,10 +176,15 @@ static enum verdict decide(struct daemon *d, const struct auth_request *req, str
         sodium_memzero(&parts, sizeof(parts));
         if (r == 0 || r == -EACCES)
                 key_identity(k, res->identity, sizeof(res->identity));
-        if (r == -ENOENT || r == -EACCES)
+        if (r == -ENOENT || r == -EACCES || r == -EREMOTE)
                 pay_account_lookup(d, r == -EACCES ? k : NULL);
         if (r == -ENOENT)
                 return VERDICT_NOT_FOUND;
+        if (r == -EREMOTE) {
+                snprintf(res->detail, sizeof(res->detail), "a fleet key whose scope does not include host %s",
+                         store_host(d->store));
+                return VERDICT_WRONG_HOST;
+        }
         if (r == -EACCES)
                 return VERDICT_BAD_SECRET;
         if (r < 0)
@@ -210,6 +215,27 @@ static void retire_predecessor(struct daemon *d, struct key_record *k, int64_t n
         k->retires[0] = '\0';
         if (store_key_update(d->store, k) < 0)
                 log_error("could not record that key %s retired its predecessor", k->id);
+}
+
+/* A usage-limited key in a store several daemons share gets its use claimed
+ * in the store, atomically, before the login succeeds: that is what keeps
+ * the limit exact across hosts. Other uses are counted in batches
+ * (usage.c); the login fails closed when a use cannot be counted. */
+static enum verdict count_use(struct daemon *d, const struct key_record *k, const struct auth_request *req,
+                              int64_t now, struct auth_result *res)
+{
+        int r = k->max_uses ? store_key_claim_use(d->store, k->id, now, req->rhost, req->service) : -EOPNOTSUPP;
+
+        if (r == -EOPNOTSUPP)
+                r = usage_add(d, k->id, now, req->rhost, req->service);
+        if (r == -EDQUOT) {
+                snprintf(res->detail, sizeof(res->detail), "all %" PRIu64 " uses taken (claimed across the fleet)",
+                         k->max_uses);
+                return VERDICT_USAGE_EXCEEDED;
+        }
+        if (r == -EBADMSG)
+                return VERDICT_TAMPERED;
+        return r < 0 ? VERDICT_INTERNAL : VERDICT_OK;
 }
 
 static void send_reply(const struct peer *p, const struct auth_result *res)
@@ -299,9 +325,8 @@ void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *
 
         if (res.verdict == VERDICT_OK) {
                 int64_t now = now_seconds();
-                if (usage_add(d, k.id, now, req.rhost, req.service) < 0)
-                        res.verdict = VERDICT_INTERNAL; /* fail closed: we could not count the use */
-                else
+                res.verdict = count_use(d, &k, &req, now, &res);
+                if (res.verdict == VERDICT_OK)
                         retire_predecessor(d, &k, now);
         }
         audit_or_count(d, p, &req, &res, TALLY_AUTH, res.verdict);

@@ -15,7 +15,7 @@ void ctl_mint_credentials(struct ctl_ctx *c, struct key_record *k, char key[KEY_
         char secret[KEY_SECRET_LEN + 1];
 
         hashkey_mint(k->id, secret);
-        hashkey_hash(&c->d->hashkey, k->id, secret, k->hash);
+        hashkey_hash(key_hashkey(c->d, ""), k->id, secret, k->hash);
         /* Both parts come from the minting alphabets: formatting cannot fail. */
         (void)key_format(k->id, secret, key, KEY_LEN + 1);
         sodium_memzero(secret, sizeof(secret));

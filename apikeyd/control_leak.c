@@ -96,6 +96,9 @@ int cmd_leak(struct ctl_ctx *c)
         sodium_memzero(key, sizeof(key));
         if (r == -ENOENT || r == -EACCES)
                 return reply_miss(c, id, &k, r);
+        if (r == -EREMOTE)
+                return ctl_reply(c, STATUS_NOT_FOUND, "a key of the fleet that works only on other hosts: "
+                                                      "check it on one of them, or ask a fleet admin");
         if (r < 0)
                 return ctl_reply(c, STATUS_INTERNAL, "store error");
         if (!(c->flags & CTL_FLAG_APPLY)) {

@@ -15,6 +15,7 @@
 #include "wire.h"
 
 #define DEFAULT_DB_PATH "/var/lib/apikeyd/keys.db"
+#define DEFAULT_STATE_DIR "/var/lib/apikeyd" /* hash.key, fleet.key, audit.head of a fleet host */
 #define DEFAULT_RUN_DIR "/run/apikeyd"
 #define DEFAULT_ADMIN_GROUP "apikey-admin"
 #define DEFAULT_MAX_KEYS_PER_USER 20
@@ -51,7 +52,10 @@ struct daemon {
         const struct options *options; /* as configured, for status */
         sd_event *event;
         struct store *store;
-        struct hashkey hashkey;
+        struct hashkey hashkey;  /* this installation's secret (hash.key): keys its audit chain, and a
+                                  * store of one host's key hashes and rows */
+        struct hashkey fleetkey; /* a fleet store's: keys its key hashes and rows (fleet.key) */
+        bool has_fleetkey;
         const char *admin_group;
         unsigned max_keys_per_user;
         unsigned max_keys_per_sid;
@@ -302,7 +306,14 @@ bool key_is_expired(const struct key_record *k, int64_t now);
 /* "active", "disabled", "expired", "orphaned", or "tampered" (the row fails its MAC) */
 const char *key_state(const struct key_record *k, int64_t now);
 void key_identity(const struct key_record *k, char *buf, size_t bufsz);
-/* Verifies a full key string against the store: 0 and *ret, -ENOENT, -EACCES (bad secret), -EINVAL. */
+/* The secret that keys the hash of a key whose hash_key is this ("" the
+ * store's own); NULL when this host does not hold it (another fleet host's
+ * imported key). */
+const struct hashkey *key_hashkey(const struct daemon *d, const char *hash_key);
+/* Verifies a full key string against the store: 0 and *ret, -ENOENT,
+ * -EACCES (bad secret), -EINVAL, -EREMOTE (a fleet key that works only on
+ * other hosts: held by whoever asks, or not checkable here), or another
+ * -errno when the store failed. */
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret);
 /* The same for a key parsed already (a login parses it once). */
 int key_lookup_parts(struct daemon *d, const struct key_parts *key, struct key_record *ret);

@@ -36,6 +36,27 @@ void key_identity(const struct key_record *k, char *buf, size_t bufsz)
         snprintf(buf, bufsz, "%s%s:%s", k->orphaned_at ? "orphaned-" : "", k->owner_type, k->owner_name);
 }
 
+const struct hashkey *key_hashkey(const struct daemon *d, const char *hash_key)
+{
+        const char *host = store_host(d->store);
+
+        if (!hash_key[0])
+                return d->has_fleetkey ? &d->fleetkey : &d->hashkey;
+        /* A key imported from this host's SQLite store: its old secret. */
+        if (host[0] && strncmp(hash_key, "host:", 5) == 0 && strcmp(hash_key + 5, host) == 0)
+                return &d->hashkey;
+        return NULL;
+}
+
+/* Not in this host's scopes: does the fleet have it, with this secret? A
+ * store error counts as "no" (the login fails either way). */
+static bool key_elsewhere(struct daemon *d, const char *id, const uint8_t hash[KEY_HASH_LEN])
+{
+        bool elsewhere = false;
+
+        return store_key_elsewhere(d->store, id, hash, &elsewhere) == 0 && elsewhere;
+}
+
 int key_lookup_verified(struct daemon *d, const char *key, struct key_record *ret)
 {
         struct key_parts parts;
@@ -52,18 +73,33 @@ int key_lookup_parts(struct daemon *d, const struct key_parts *key, struct key_r
 {
         struct key_parts parts = *key;
         uint8_t hash[KEY_HASH_LEN];
+        const struct hashkey *hk;
         int r;
 
         r = store_key_get(d->store, parts.id, ret);
+        /* A row hashed with a secret this host does not hold (another fleet
+         * host's imported key, its scope widened) is checked with none and
+         * works only there. */
+        hk = r == 0 ? key_hashkey(d, ret->hash_key) : key_hashkey(d, "");
+        if (r == 0 && !hk)
+                r = -EREMOTE;
         /* An unknown ID costs the same hash and compare as a known one: the
          * answer's timing says nothing about which IDs exist. The dummy
          * compare is against zeros, which no keyed hash equals in practice,
          * and its result is ignored. */
-        hashkey_hash(&d->hashkey, parts.id, parts.secret, hash);
+        hashkey_hash(hk ? hk : key_hashkey(d, ""), parts.id, parts.secret, hash);
         if (r == 0 && sodium_memcmp(hash, ret->hash, KEY_HASH_LEN) != 0)
                 r = -EACCES;
         else if (r == -ENOENT && sodium_memcmp(hash, (const uint8_t[KEY_HASH_LEN]){ 0 }, KEY_HASH_LEN) == 0)
                 r = -ENOENT; /* the same answer either way */
+        /* A fleet key scoped to other hosts is no row here (row-level
+         * security): it is "wrong host" only to whoever holds the whole
+         * key, else unknown. */
+        if (r == -ENOENT && key_elsewhere(d, parts.id, hash)) {
+                memset(ret, 0, sizeof(*ret));
+                snprintf(ret->id, sizeof(ret->id), "%s", parts.id);
+                r = -EREMOTE;
+        }
         if (r == -ENOENT) {
                 /* ... and the row MAC a found row costs (store_key_get),
                  * over a row of a typical size. */

@@ -135,22 +135,59 @@ static int load_options(int argc, char **argv, struct options *o)
 }
 
 /* A store that does not exist yet (or is an empty file) may get a new
- * installation secret; an existing one must come with its own. */
+ * installation secret; an existing one must come with its own. A fleet
+ * host's own secret keys only its audit chain and the keys imported from
+ * its SQLite store: a host new to the fleet makes one. */
 static bool store_is_new(const char *db)
 {
         struct stat st;
 
+        if (store_db_is_fleet(db))
+                return true;
         return lstat(db, &st) < 0 ? errno == ENOENT : (S_ISREG(st.st_mode) && st.st_size == 0);
 }
 
-/* The installation secret and the audit head live beside the database. */
-static int state_path(const char *db, const char *name, char *buf, size_t bufsz)
+/* The installation secret and the audit head live in the state directory:
+ * --state-dir, else the SQLite file's directory, else (a fleet store)
+ * DEFAULT_STATE_DIR. */
+static int state_path(const struct options *o, const char *name, char *buf, size_t bufsz)
 {
-        const char *slash = strrchr(db, '/');
-        int n = slash ? snprintf(buf, bufsz, "%.*s/%s", (int)(slash - db), db, name)
-                      : snprintf(buf, bufsz, "%s", name);
+        const char *db = o->db, *slash = strrchr(db, '/');
+        int n;
 
+        if (o->state_dir || store_db_is_fleet(db))
+                n = snprintf(buf, bufsz, "%s/%s", o->state_dir ? o->state_dir : DEFAULT_STATE_DIR, name);
+        else
+                n = slash ? snprintf(buf, bufsz, "%.*s/%s", (int)(slash - db), db, name)
+                          : snprintf(buf, bufsz, "%s", name);
         return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+/* A fleet store's keys are hashed (and their rows MACed) with the fleet's
+ * secret, the same fleet.key on every host, made by `apikeyctl fleet init
+ * --key-file` and copied by the admin: never made here, or this host's
+ * keys would work nowhere else. */
+static int open_fleet_key(struct daemon *d, const struct options *o)
+{
+        char path[PATH_MAX];
+        uint8_t host_row_key[STORE_ROW_KEY_LEN];
+        int r = state_path(o, "fleet.key", path, sizeof(path));
+
+        if (r == 0 && (r = hashkey_load(path, false, &d->fleetkey)) == -ENOENT)
+                log_error("%s is missing: copy the fleet's key there (made by 'apikeyctl fleet --db URI init "
+                          "--key-file PATH'; mode 0600, owned by the daemon's user)",
+                          path);
+        if (r < 0)
+                return r;
+        d->has_fleetkey = true;
+        hashkey_derive(&d->fleetkey, ROWMAC_CONTEXT, d->row_key);
+        r = store_open(o->db, d->row_key, &d->store);
+        if (r == 0) {
+                hashkey_derive(&d->hashkey, ROWMAC_CONTEXT, host_row_key);
+                store_set_host_row_key(d->store, host_row_key);
+                sodium_memzero(host_row_key, sizeof(host_row_key));
+        }
+        return r;
 }
 
 static int open_state(struct daemon *d, const struct options *o)
@@ -162,20 +199,23 @@ static int open_state(struct daemon *d, const struct options *o)
                 log_error("libsodium failed to initialise");
                 return -EIO;
         }
-        r = safedir_check_parent(o->db);
+        r = state_path(o, "hash.key", path, sizeof(path));
         if (r == 0)
-                r = state_path(o->db, "hash.key", path, sizeof(path));
+                r = safedir_check_parent(path);
         if (r == 0)
-                r = state_path(o->db, "audit.head", d->head_path, sizeof(d->head_path));
+                r = state_path(o, "audit.head", d->head_path, sizeof(d->head_path));
         if (r == 0)
                 r = hashkey_load(path, store_is_new(o->db), &d->hashkey);
-        if (r == 0) {
+        if (r == 0 && store_db_is_fleet(o->db))
+                r = open_fleet_key(d, o);
+        else if (r == 0) {
                 hashkey_derive(&d->hashkey, ROWMAC_CONTEXT, d->row_key);
                 r = store_open(o->db, d->row_key, &d->store);
         }
         if (r == 0)
                 /* Stores from before the row MACs had no head file. */
-                r = audit_chain_open(d, store_opened_version(d->store) >= STORE_SCHEMA_ROW_MACS);
+                r = audit_chain_open(d, store_opened_version(d->store) >= STORE_SCHEMA_ROW_MACS ||
+                                                store_db_is_fleet(o->db));
         /* One account lookup before serving: glibc loads its NSS
          * configuration on the first lookup, and that path does not survive
          * running out of memory; later lookups fail cleanly. */
@@ -246,7 +286,10 @@ static int run(const struct options *o)
                 r = tally_start(&d);
         if (r >= 0) {
                 sd_notify(0, "READY=1\nSTATUS=Serving API key authentication");
-                log_info("apikeyd %s ready (store %s, admin group %s)", APIKEY_VERSION, o->db, o->admin_group);
+                char db[OPTION_VALUE_MAX + 1];
+                store_db_redact(o->db, db, sizeof(db));
+                log_info("apikeyd %s ready (store %s%s%s, admin group %s)", APIKEY_VERSION, db,
+                         store_host(d.store)[0] ? ", fleet host " : "", store_host(d.store), o->admin_group);
                 r = sd_event_loop(d.event);
                 sd_notify(0, "STOPPING=1");
         }
@@ -271,6 +314,7 @@ static int run(const struct options *o)
         free(d.uid_counts);
         rl_free(&d.rl);
         hashkey_wipe(&d.hashkey);
+        hashkey_wipe(&d.fleetkey);
         sodium_memzero(d.row_key, sizeof(d.row_key));
         sodium_memzero(d.chain_key, sizeof(d.chain_key));
         sodium_memzero(d.head_key, sizeof(d.head_key));

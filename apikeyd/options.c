@@ -15,8 +15,12 @@
 #define YEAR (UINT64_C(366) * 86400)
 
 const struct option_spec option_table[] = {
-        { "db", OPTION_PATH, FIELD(db), 0, 0, 0, "PATH",
-          "SQLite store; the installation secret hash.key lives\nbeside it" },
+        { "db", OPTION_PATH, FIELD(db), 0, 0, 0, "PATH|URI",
+          "SQLite store (a file; hash.key lives beside it), or\nthe fleet's PostgreSQL store (a libpq URI:\n"
+          "postgresql://..., postgres://...)" },
+        { "state-dir", OPTION_PATH, FIELD(state_dir), 0, 0, OPTION_NO_DEFAULT, "DIR",
+          "where hash.key, fleet.key and audit.head live\n(default: the SQLite file's directory, else\n"
+          DEFAULT_STATE_DIR ")" },
         { "listen-dir", OPTION_PATH, FIELD(listen_dir), 0, 0, OPTION_NO_DEFAULT, "DIR",
           "bind DIR/auth.sock and DIR/control.sock ourselves\n(default: sockets from systemd, else " DEFAULT_RUN_DIR ")" },
         { "admin-group", OPTION_NAME, FIELD(admin_group), 0, 0, OPTION_POLICY, "NAME",
@@ -223,7 +227,10 @@ void option_format(const struct options *o, const struct option_spec *s, char *b
 
         if (is_string(s)) {
                 const char *str = *str_field((struct options *)o, s);
-                snprintf(buf, bufsz, "%s", str ? str : ""); /* not set */
+                if (str && s->offset == FIELD(db))
+                        store_db_redact(str, buf, bufsz); /* a URI's password is no one's to see */
+                else
+                        snprintf(buf, bufsz, "%s", str ? str : ""); /* not set */
                 return;
         }
         v = *num_field((struct options *)o, s);

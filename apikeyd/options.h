@@ -16,6 +16,7 @@
 
 struct options {
         char *db;
+        char *state_dir;  /* NULL: beside an SQLite db, else DEFAULT_STATE_DIR */
         char *listen_dir; /* NULL: sockets from systemd, else DEFAULT_RUN_DIR */
         char *admin_group;
         uint64_t idle_exit_sec; /* 0: never */

@@ -1,10 +1,8 @@
 /* store.c - store.h's calls, handed to the backend the store was opened
  * with (store_backend.h). The choice is made once, here, from --db. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
 #include "store_backend.h"
 
 bool store_db_is_fleet(const char *db)
@@ -14,11 +12,7 @@ bool store_db_is_fleet(const char *db)
 
 int store_open(const char *db, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret)
 {
-        if (store_db_is_fleet(db)) {
-                log_error("store: this apikeyd has no PostgreSQL backend yet");
-                return -EPROTONOSUPPORT;
-        }
-        return sqlite_open(db, row_key, ret);
+        return store_db_is_fleet(db) ? pg_open(db, row_key, ret) : sqlite_open(db, row_key, ret);
 }
 
 /* postgresql://user:SECRET@host/db?password=SECRET&... keeps everything but
@@ -81,6 +75,16 @@ const char *store_backend_name(const struct store *s)
 const char *store_host(const struct store *s)
 {
         return s->ops->host(s);
+}
+
+void store_set_host_row_key(struct store *s, const uint8_t key[STORE_ROW_KEY_LEN])
+{
+        s->ops->set_host_row_key(s, key);
+}
+
+int64_t store_offline_since(const struct store *s)
+{
+        return s->ops->offline_since(s);
 }
 
 int store_open_another(struct store *s, struct store **ret)

@@ -99,6 +99,13 @@ void store_db_redact(const char *db, char *buf, size_t bufsz);
 const char *store_backend_name(const struct store *s);
 /* The fleet host this store acts as ("" for a store of one host). */
 const char *store_host(const struct store *s);
+/* A fleet store: the row key of this host's own installation secret, for
+ * the rows imported from its SQLite store (hash_key "host:NAME"); row_key
+ * at store_open is the fleet's. Nothing for a store of one host. */
+void store_set_host_row_key(struct store *s, const uint8_t key[STORE_ROW_KEY_LEN]);
+/* Since when (CLOCK_REALTIME seconds) the database cannot be reached; 0
+ * while it can (always, for SQLite). */
+int64_t store_offline_since(const struct store *s);
 /* The schema version the file had before store_open migrated it (0: new). */
 int store_opened_version(const struct store *s);
 /* A second connection to the store s is open on (for another thread). It

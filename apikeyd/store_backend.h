@@ -17,6 +17,8 @@ struct store_ops {
         int (*opened_version)(const struct store *s);
         void (*close)(struct store *s);
         const char *(*host)(const struct store *s);
+        void (*set_host_row_key)(struct store *s, const uint8_t key[STORE_ROW_KEY_LEN]);
+        int64_t (*offline_since)(const struct store *s);
         int (*begin)(struct store *s);
         int (*commit)(struct store *s);
         void (*rollback)(struct store *s);
@@ -58,7 +60,9 @@ struct store_ops {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 int sqlite_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
+int pg_open(const char *uri, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
 
 #endif

@@ -398,6 +398,20 @@ static int sqlite_key_elsewhere(struct store *base, const char *id, const uint8_
         return 0;
 }
 
+/* The store's one row key is this host's already. */
+static void sqlite_set_host_row_key(struct store *base, const uint8_t key[STORE_ROW_KEY_LEN])
+{
+        (void)base, (void)key;
+}
+
+/* A file on this host is never out of reach the way a server is; its
+ * failures are errors of each call. */
+static int64_t sqlite_offline_since(const struct store *base)
+{
+        (void)base;
+        return 0;
+}
+
 static int sqlite_audit_hosts(struct store *base, store_host_cb cb, void *userdata)
 {
         (void)base;
@@ -410,6 +424,8 @@ const struct store_ops store_sqlite_ops = {
         .opened_version = sqlite_opened_version,
         .close = sqlite_close,
         .host = sqlite_host,
+        .set_host_row_key = sqlite_set_host_row_key,
+        .offline_since = sqlite_offline_since,
         .begin = sqlite_begin,
         .commit = sqlite_commit,
         .rollback = sqlite_rollback,

@@ -181,6 +181,7 @@ static const char *const verdict_names[_VERDICT_MAX] = {
         [VERDICT_INTERNAL] = "internal",
         [VERDICT_NAME_IS_ACCOUNT] = "name_is_account",
         [VERDICT_TAMPERED] = "tampered",
+        [VERDICT_WRONG_HOST] = "wrong_host",
 };
 
 static const char *const status_names[_STATUS_MAX] = {

@@ -132,6 +132,7 @@ enum verdict {
         VERDICT_INTERNAL = 13, /* the daemon could not decide (store error) */
         VERDICT_NAME_IS_ACCOUNT = 14, /* an unmapped service ID whose name is a local account */
         VERDICT_TAMPERED = 15, /* the key's (or its service ID's) row fails its MAC */
+        VERDICT_WRONG_HOST = 16, /* a fleet key whose scope does not include this host */
         _VERDICT_MAX
 };
 

@@ -24,6 +24,7 @@ static const struct {
         { VERDICT_ORPHANED, PAM_AUTH_ERR },
         { VERDICT_NAME_IS_ACCOUNT, PAM_AUTH_ERR },
         { VERDICT_TAMPERED, PAM_AUTH_ERR }, /* the row was changed outside apikeyd: never a login */
+        { VERDICT_WRONG_HOST, PAM_AUTH_ERR }, /* a fleet key not meant for this host */
         { VERDICT_RATE_LIMITED, PAM_MAXTRIES },
         { VERDICT_INTERNAL, PAM_AUTHINFO_UNAVAIL }, /* the daemon could not decide */
 };

@@ -87,10 +87,46 @@ add_group() {
         GROUPS_MADE+=("$1")
 }
 
+# APIKEY_TEST_DB=pg: the same test against the fleet's PostgreSQL store: a
+# private cluster (tests/pg_lib.sh) with a fresh fleet database, in which
+# the daemon is host "h1" of group "all". Otherwise the SQLite file
+# $T/state/keys.db. (Tests that open keys.db themselves run with SQLite
+# only; tests/integration/pg_suite.sh lists those that run with both.)
+if [ "${APIKEY_TEST_DB:-sqlite}" = pg ]; then
+        . "$ROOT/tests/pg_lib.sh"
+        pg_require "APIKEY_TEST_DB=pg"
+fi
+
+# fleet_setup OWNER: a started cluster with the fleet schema in database
+# $PG_DB, owned by OWNER (apikeyctl fleet init).
+fleet_setup() {
+        pg_start && pg_createdb "$PG_DB" "$1" &&
+                "$T/bin/apikeyctl" fleet --db "$(pg_uri "$1")" init >/dev/null
+}
+
+# fleet_key DIR: the fleet's shared secret in a host's state directory (as
+# `apikeyctl fleet init --key-file` makes it, copied to each host).
+fleet_key() {
+        [ -f "$T/fleet.key" ] || { head -c 32 /dev/urandom >"$T/fleet.key" && chmod 0600 "$T/fleet.key"; }
+        install -m 0600 "$T/fleet.key" "$1/fleet.key"
+}
+
+# The fleet database of APIKEY_TEST_DB=pg, set up at the first start.
+fleet_test_host() {
+        fleet_setup fleetowner &&
+                "$T/bin/apikeyctl" fleet --db "$(pg_uri fleetowner)" add-host h1 --group all >/dev/null &&
+                fleet_key "$T/state" || { echo "cannot set up the fleet database" >&2; exit 1; }
+}
+
 # start_daemon [ARGS...]: the real apikeyd on private sockets, log in $T/daemon.log.
 # --no-config: the host's /etc/apikeyd, if any, is not the test's policy.
 start_daemon() {
-        "$T/bin/apikeyd" --no-config --db "$T/state/keys.db" --listen-dir "$T/run" --admin-group "$ADMIN_GROUP" "$@" \
+        local db=("--db" "$T/state/keys.db")
+        if [ "${APIKEY_TEST_DB:-sqlite}" = pg ]; then
+                [ -f "$T/state/fleet.key" ] || fleet_test_host
+                db=("--db" "$(pg_uri apikeyd_h1)" "--state-dir" "$T/state")
+        fi
+        "$T/bin/apikeyd" --no-config "${db[@]}" --listen-dir "$T/run" --admin-group "$ADMIN_GROUP" "$@" \
                 >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
         wait_for_socket "$CTL_SOCK"

@@ -1,0 +1,200 @@
+#!/bin/bash
+# fleet.sh - several hosts on one fleet store (issue 11): four apikeyd
+# processes, each its own host (its own PostgreSQL role, listen dir and state
+# dir), on a private PostgreSQL cluster, driven through the real libpam and
+# the built module. Where a key works (scope, wrong_host), revocation seen by
+# the next login on another host, max-uses exact across hosts under
+# concurrency, the database stopped and back, each host's audit chain.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/pg_lib.sh"
+pg_require "fleet store"
+
+OWNER=fleetowner
+fleet_setup "$OWNER" || { not_ok "a fleet database"; exit 1; }
+fleet() { "$T/bin/apikeyctl" fleet --db "$(pg_uri "$OWNER")" "$@"; }
+owner_sql() { pg_sql "$OWNER" "$1"; }
+
+# Hosts a, b and d are in group g1; c is in g2 only.
+fleet add-host a --group g1 >/dev/null
+fleet add-host b --group g1 >/dev/null
+fleet add-host c --group g2 >/dev/null
+fleet add-host d --group g1 >/dev/null
+
+declare -A HOST_PID
+# start_host NAME [ARGS...]: apikeyd as host NAME, sockets in $T/run-NAME.
+start_host() {
+        local h=$1; shift
+        mkdir -p "$T/run-$h" "$T/state-$h"
+        chmod 0755 "$T/run-$h"
+        chmod 0700 "$T/state-$h"
+        fleet_key "$T/state-$h"
+        DIAG_LOGS+=("$T/daemon-$h.log")
+        "$T/bin/apikeyd" --no-config --db "$(pg_uri "apikeyd_$h")" --state-dir "$T/state-$h" \
+                --listen-dir "$T/run-$h" --admin-group "$ADMIN_GROUP" "$@" >>"$T/daemon-$h.log" 2>&1 &
+        HOST_PID[$h]=$!
+        for _ in $(seq 1 100); do
+                "$T/bin/apikeyctl" --socket "$T/run-$h/control.sock" status >/dev/null 2>&1 && break
+                sleep 0.05
+        done
+        printf 'auth required %s socket=%s timeout=2\naccount required %s\n' "$T/bin/pam_apikey.so" \
+                "$T/run-$h/auth.sock" "$T/bin/pam_apikey.so" >"$T/pam/on-$h"
+}
+stop_hosts() {
+        local h rc
+        for h in "${!HOST_PID[@]}"; do
+                kill "${HOST_PID[$h]}" 2>/dev/null
+                for _ in $(seq 1 200); do kill -0 "${HOST_PID[$h]}" 2>/dev/null || break; sleep 0.05; done
+                kill -9 "${HOST_PID[$h]}" 2>/dev/null
+                wait "${HOST_PID[$h]}" 2>/dev/null
+                rc=$?
+                [ "$rc" -eq 0 ] || not_ok "apikeyd of host $h exited with status $rc"
+                unset "HOST_PID[$h]"
+        done
+}
+trap 'stop_hosts; pg_cleanup; cleanup' EXIT
+
+# on HOST USER ARGS...: apikeyctl on HOST's control socket as USER.
+on() {
+        local h=$1 user=$2; shift 2
+        if [ "$user" = root ]; then
+                "$T/bin/apikeyctl" --socket "$T/run-$h/control.sock" "$@"
+        else
+                setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- \
+                        "$T/bin/apikeyctl" --socket "$T/run-$h/control.sock" "$@"
+        fi
+}
+login() { pam_result "on-$1" "$2" "$3"; }
+audit_result() { on "$1" root audit --key "$2" --json | jq -r '[.[] | select(.event == "auth")] | last | .result'; }
+
+alice=$(add_user alice)
+add_group "$ADMIN_GROUP"
+for h in a b c d; do start_host "$h"; done
+
+# --- Where a key works -------------------------------------------------------
+key=$(on a "$alice" create --name fleet)
+id=$(key_id "$key")
+expect_eq "a key made through host a gets a's default group as scope" \
+        "$(owner_sql "SELECT scope || ' ' || created_host FROM apikey.keys WHERE id = '$id'")" "g1 a"
+expect_eq "it logs alice in on a" "$(login a "$alice" "$key")" PAM_SUCCESS
+expect_eq "... and on b, in a's group" "$(login b "$alice" "$key")" PAM_SUCCESS
+expect_eq "... but not on c, in another group" "$(login c "$alice" "$key")" PAM_AUTH_ERR
+expect_eq "c's audit says wrong_host" "$(audit_result c "$id")" wrong_host
+expect_eq "a wrong secret for that key on c is not_found, not wrong_host (no oracle)" \
+        "$(login c "$alice" "$("$T/bin/keytool" wrong-secret "$key")"; audit_result c "$id")" "PAM_AUTH_ERR
+not_found"
+expect_eq "c does not list the key, even to root" "$(on c root list --all --json | jq --arg i "$id" '[.[] | select(.id == $i)] | length')" 0
+key_c=$(on c "$alice" create --name onc)
+expect_eq "a key made through c (g2) logs in on c" "$(login c "$alice" "$key_c")" PAM_SUCCESS
+expect_eq "... and is wrong_host on a" "$(login a "$alice" "$key_c"; audit_result a "$(key_id "$key_c")")" \
+        "PAM_AUTH_ERR
+wrong_host"
+expect_eq "uses add up across hosts (a, b: 2)" \
+        "$(sleep 1.5; owner_sql "SELECT use_count FROM apikey.keys WHERE id = '$id'")" 2
+
+# --- Revocation: disabled through b, refused by a at the next login ------------
+on b "$alice" disable "$id" >/dev/null
+expect_eq "disabled through b: a refuses the very next login" "$(login a "$alice" "$key")" PAM_AUTH_ERR
+expect_eq "... as disabled" "$(audit_result a "$id")" disabled
+rm -f "$T/revoked"
+pids=()
+for i in $(seq 1 8); do
+        (for h in a b d; do login "$h" "$alice" "$key"; done >>"$T/revoked") &
+        pids+=($!)
+done
+wait "${pids[@]}"
+expect_eq "8 clients through a, b and d after the disable: 0 successes" "$(grep -c PAM_SUCCESS "$T/revoked")" 0
+on b "$alice" enable "$id" >/dev/null
+expect_eq "enabled through b: works on d" "$(login d "$alice" "$key")" PAM_SUCCESS
+on d "$alice" delete "$id" >/dev/null
+expect_eq "deleted through d: a refuses it" "$(login a "$alice" "$key")" PAM_AUTH_ERR
+
+# --- max-uses exact across three hosts ------------------------------------------
+limited=$(on a "$alice" create --name limited --max-uses 7)
+lid=$(key_id "$limited")
+rm -f "$T/uses"
+pids=()
+for h in a b d; do
+        for i in 1 2 3 4; do
+                login "$h" "$alice" "$limited" >>"$T/uses" &
+                pids+=($!)
+        done
+done
+wait "${pids[@]}"
+expect_eq "a --max-uses 7 key, 12 concurrent logins through a, b, d: exactly 7 succeed" \
+        "$(grep -c PAM_SUCCESS "$T/uses")" 7
+expect_eq "... the store counts 7 uses" "$(owner_sql "SELECT use_count FROM apikey.keys WHERE id = '$lid'")" 7
+expect_eq "... the next login anywhere is usage_exceeded" "$(login b "$alice" "$limited"; audit_result b "$lid")" \
+        "PAM_AUTH_ERR
+usage_exceeded"
+
+# --- What a host role cannot do behind its daemon's back ------------------------
+check "host c's role cannot read g1's keys (row-level security)" \
+        test "$(pg_sql apikeyd_c "SELECT count(*) FROM apikey.keys WHERE scope = 'g1'")" = 0
+check "host c's role cannot enable a g1 key" \
+        test "$(pg_sql apikeyd_c "UPDATE apikey.keys SET state = 'active' WHERE id = '$lid' RETURNING id")" = ""
+
+# --- The database stopped, and back ---------------------------------------------
+key2=$(on a "$alice" create --name faults)
+pg_stop
+start=$(date +%s%N)
+r=$(login a "$alice" "$key2")
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "database stopped: PAM_AUTHINFO_UNAVAIL" "$r" PAM_AUTHINFO_UNAVAIL
+check "... within the module's 2 s timeout ($ms ms)" test "$ms" -lt 2500
+start=$(date +%s%N)
+out=$(on a root status 2>&1)
+ms=$((($(date +%s%N) - start) / 1000000))
+check "... the control socket still answers ($ms ms)" test "$ms" -lt 2500 -a -n "$out"
+expect_eq "... and again (no crash, no hang)" "$(login b "$alice" "$key2")" PAM_AUTHINFO_UNAVAIL
+pg_start
+sleep 1
+expect_eq "database back: the key works again, without a restart" "$(login a "$alice" "$key2")" PAM_SUCCESS
+expect_eq "... on b too" "$(login b "$alice" "$key2")" PAM_SUCCESS
+for h in a b c d; do
+        kill -0 "${HOST_PID[$h]}" 2>/dev/null || not_ok "apikeyd of host $h died"
+done
+sleep 1.5 # the records of the refused logins reach the store with the next batch
+check "the logins refused while it was away are in a's audit chain" \
+        test "$(on a root audit --key "$(key_id "$key2")" --json | jq '[.[] | select(.result == "internal")] | length')" -ge 1
+
+# --- Each host's own audit chain ------------------------------------------------
+for h in a b c d; do
+        on "$h" root audit --verify --json >"$T/verify-$h.json"
+        DIAG_LOGS+=("$T/verify-$h.json")
+        expect_eq "host $h's audit chain verifies" "$(jq -r .verified "$T/verify-$h.json")" true
+done
+hosts=$(owner_sql "SELECT string_agg(DISTINCT host, ',' ORDER BY host) FROM apikey.audit")
+expect_eq "every host appended to its own chain" "$hosts" "a,b,c,d"
+cannot() { ! pg_sql "$@" >/dev/null 2>&1; }
+check "host b's role cannot delete its audit records" cannot apikeyd_b "DELETE FROM apikey.audit"
+seq=$(owner_sql "SELECT seq FROM apikey.audit WHERE host = 'b' ORDER BY seq OFFSET 1 LIMIT 1")
+pg_sql postgres "DELETE FROM apikey.audit WHERE host = 'b' AND seq = $seq" >/dev/null
+out=$(on b root audit --verify --json)
+expect_eq "a record of b's deleted by the database's superuser: b's verify fails" "$(jq -r .verified <<<"$out")" false
+check "... naming seq $seq and host b" jq -e --argjson s "$seq" \
+        'any(.breaks[]; .first_seq == $s and (.message | test("host b")))' <<<"$out"
+expect_eq "... while a's chain still verifies" "$(exit_of on a root audit --verify)" 0
+pg_sql postgres "ALTER TABLE apikey.audit DISABLE TRIGGER audit_no_update;
+        UPDATE apikey.audit SET detail = 'forged' WHERE host = 'd' AND seq = 1;
+        ALTER TABLE apikey.audit ENABLE TRIGGER audit_no_update" >/dev/null
+check "an altered record of d's: d's verify names seq 1 and host d" jq -e \
+        'any(.breaks[]; .first_seq == 1 and (.message | test("host d")))' <<<"$(on d root audit --verify --json)"
+
+# --- A newer schema is refused ----------------------------------------------------
+stop_hosts
+pg_sql postgres "UPDATE apikey.meta SET version = version + 1" >/dev/null
+"$T/bin/apikeyd" --no-config --db "$(pg_uri apikeyd_a)" --state-dir "$T/state-a" --listen-dir "$T/run-a" \
+        --admin-group "$ADMIN_GROUP" >"$T/newer.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill "$pid" 2>/dev/null
+wait "$pid"
+expect_eq "a schema newer than the daemon knows: it exits (status 1)" "$?" 1
+check "... and says so" grep -q "newer than this apikeyd knows" "$T/newer.log"
+
+# --- A password in the URI is never shown -----------------------------------------
+out=$("$T/bin/apikeyd" --no-config --check-config --db "postgresql://apikeyd_a:s3cretpw@localhost/fleet?sslmode=disable&password=s3cretpw2")
+check "--check-config shows the URI without its passwords" grep -q \
+        "^db = postgresql://apikeyd_a:xxx@localhost/fleet?sslmode=disable&password=xxx$" <<<"$out"
+check "... nowhere" test "$(grep -c s3cretpw <<<"$out")" = 0
+check "no daemon log holds a password" test "$(cat "$T"/daemon-*.log | grep -c 's3cretpw')" = 0
