@@ -180,6 +180,46 @@ pg_sql postgres "ALTER TABLE apikey.audit DISABLE TRIGGER audit_no_update;
 check "an altered record of d's: d's verify names seq 1 and host d" jq -e \
         'any(.breaks[]; .first_seq == 1 and (.message | test("host d")))' <<<"$(on d root audit --verify --json)"
 
+# --- A standby promoted: the daemons follow it -------------------------------------
+# A streaming standby of the cluster on its own socket; host a's daemon gets
+# a URI naming both with target_session_attrs=read-write.
+SB=$PG_DIR/standby
+mkdir -p "$SB.sock" && chown postgres: "$SB.sock"
+if pg_as "$PG_BIN/pg_basebackup" -D "$SB" -R -X stream -h "$PG_SOCK" -p "$PG_PORT" -U postgres >/dev/null 2>&1 &&
+        pg_as "$PG_BIN/pg_ctl" -D "$SB" -l "$SB.log" -w -t 30 start \
+                -o "-k $SB.sock -p 5433 -c listen_addresses='' -c fsync=off" >/dev/null; then
+        DIAG_LOGS+=("$SB.log")
+        stop_hosts
+        multi="postgresql:///$PG_DB?host=$PG_SOCK,$SB.sock&port=$PG_PORT,5433&user=apikeyd_a&target_session_attrs=read-write"
+        start_host_db() { # start_host with another --db
+                local h=$1 db=$2
+                "$T/bin/apikeyd" --no-config --db "$db" --state-dir "$T/state-$h" --listen-dir "$T/run-$h" \
+                        --admin-group "$ADMIN_GROUP" >>"$T/daemon-$h.log" 2>&1 &
+                HOST_PID[$h]=$!
+                for _ in $(seq 1 100); do
+                        "$T/bin/apikeyctl" --socket "$T/run-$h/control.sock" status >/dev/null 2>&1 && break
+                        sleep 0.05
+                done
+        }
+        start_host_db a "$multi"
+        key3=$(on a "$alice" create --name standby)
+        expect_eq "multi-host URI: a key made through the primary works" "$(login a "$alice" "$key3")" PAM_SUCCESS
+        pg_stop
+        pg_as "$PG_BIN/pg_ctl" -D "$SB" -w -t 30 promote >/dev/null
+        sleep 0.6
+        expect_eq "the primary killed, the standby promoted: the key works, without a restart" \
+                "$(login a "$alice" "$key3")" PAM_SUCCESS
+        on a "$alice" disable "$(key_id "$key3")" >/dev/null
+        expect_eq "... and a disable is written to the new primary" \
+                "$(pg_as psql -X -q -A -t -h "$SB.sock" -p 5433 -d "$PG_DB" -c \
+                        "SELECT state FROM apikey.keys WHERE id = '$(key_id "$key3")'")" disabled
+        stop_hosts
+        pg_as "$PG_BIN/pg_ctl" -D "$SB" -m immediate -w -t 30 stop >/dev/null
+        pg_start
+else
+        skip "a standby promoted" "pg_basebackup or the standby failed"
+fi
+
 # --- A newer schema is refused ----------------------------------------------------
 stop_hosts
 pg_sql postgres "UPDATE apikey.meta SET version = version + 1" >/dev/null
