@@ -223,7 +223,7 @@ static void report(struct verify_state *v, const char *kind, uint64_t at, uint64
                    const char *fmt, ...)
 {
         struct audit_break *b = keep(v, kind);
-        const char *host = store_host(v->d->store);
+        const char *host = v->chain_host ? v->chain_host : store_host(v->d->store);
         char why[sizeof(b->why)];
         va_list ap;
 
@@ -309,6 +309,68 @@ static int verify_sid_row(const struct sid_record *r, void *userdata)
         return v->error;
 }
 
+static int collect_host(const char *host, void *userdata)
+{
+        struct verify_state *v = userdata;
+        struct verify_other *o = &v->other;
+
+        if (strcmp(host, store_host(v->d->store)) == 0 || !host[0])
+                return 0; /* our own chain is walked in full */
+        if (o->n == VERIFY_HOSTS_MAX)
+                return 0;
+        if (o->n % 16 == 0) {
+                void *p = reallocarray(o->hosts, o->n + 16, sizeof(*o->hosts));
+                if (!p)
+                        return (v->error = -ENOMEM);
+                o->hosts = p;
+        }
+        snprintf(o->hosts[o->n++], sizeof(o->hosts[0]), "%s", host);
+        return 0;
+}
+
+/* One record of another host's chain: in sequence, and linked. A chain
+ * whose oldest records a fleet admin pruned (retention) starts later. */
+static int verify_other_one(const struct audit_record *r, void *userdata)
+{
+        struct verify_state *v = userdata;
+        struct verify_other *o = &v->other;
+
+        if (o->last_seq && r->seq != o->last_seq + 1)
+                report(v, "gap", r->seq, o->last_seq + 1, r->seq - 1, "records %" PRIu64 "..%" PRIu64 " are missing",
+                       o->last_seq + 1, r->seq - 1);
+        else if (o->last_seq && memcmp(r->prev_hash, o->prev, AUDIT_HASH_LEN) != 0)
+                report(v, "link", r->seq, r->seq, r->seq, "record %" PRIu64 " does not follow the record before it",
+                       r->seq);
+        o->last_seq = r->seq;
+        memcpy(o->prev, r->hash, AUDIT_HASH_LEN);
+        o->walked++;
+        return v->error;
+}
+
+/* n records of the other hosts' chains: 1 while there are more. */
+static int verify_other_step(struct verify_state *v, unsigned n)
+{
+        struct verify_other *o = &v->other;
+        uint64_t before = o->walked;
+        struct audit_filter f = { .limit = n };
+        int r;
+
+        if (o->i >= o->n)
+                return 0;
+        f.host = o->hosts[o->i];
+        f.after_seq = o->last_seq;
+        v->chain_host = o->hosts[o->i];
+        r = store_audit_list(v->d->store, &f, verify_other_one, v);
+        v->chain_host = NULL;
+        if (r < 0)
+                return r;
+        if (o->walked - before < n) {
+                o->i++;
+                o->last_seq = 0;
+        }
+        return o->i < o->n;
+}
+
 /* The ends of the log, which only an admin's verify looks at. Records
  * written while the walk went on are checked too; those up to where the log
  * stood when it began must be there, the last of them as the daemon wrote it
@@ -350,8 +412,14 @@ int audit_verify_step(struct verify_state *v, unsigned n)
                         v->phase = VERIFY_DONE;
                 else if (r == 0 && v->seen - before < n) {
                         verify_ends(v);
-                        v->phase = VERIFY_KEYS;
+                        v->phase = VERIFY_HOSTS;
+                        r = store_audit_hosts(v->d->store, collect_host, v);
                 }
+        } else if (v->phase == VERIFY_HOSTS) {
+                r = verify_other_step(v, n);
+                if (r == 0)
+                        v->phase = VERIFY_KEYS;
+                r = r > 0 ? 0 : r;
         } else if (v->phase == VERIFY_KEYS) {
                 struct key_filter f = KEY_FILTER_ANY;
 
@@ -378,6 +446,9 @@ int audit_verify_step(struct verify_state *v, unsigned n)
 
 void audit_verify_free(struct verify_state *v)
 {
+        free(v->other.hosts);
+        v->other.hosts = NULL;
+        v->other.n = v->other.i = 0;
         free(v->list);
         v->list = NULL;
         v->n_list = v->cap_list = 0;

@@ -223,7 +223,18 @@ struct audit_break {
  * returns 0 (1: more to check; -errno: the store failed, or no memory).
  * Every break is counted (breaks); the first VERIFY_BREAKS_MAX are kept in
  * list, in order. free releases them. */
-enum verify_phase { VERIFY_CHAIN, VERIFY_KEYS, VERIFY_SIDS, VERIFY_DONE };
+enum verify_phase { VERIFY_CHAIN, VERIFY_HOSTS, VERIFY_KEYS, VERIFY_SIDS, VERIFY_DONE };
+#define VERIFY_HOSTS_MAX 4096 /* other hosts' chains an admin's verify walks (a fleet store) */
+/* Another fleet host's chain, keyed with that host's own secret: its links
+ * (seq after seq, each record naming the hash of the one before) are
+ * checked here; its hashes only by that host. */
+struct verify_other {
+        char (*hosts)[STORE_HOST_MAX + 1];
+        size_t n, i;
+        uint64_t last_seq; /* in hosts[i]'s chain; 0: none seen yet */
+        uint8_t prev[AUDIT_HASH_LEN];
+        uint64_t walked; /* records seen in the other chains */
+};
 struct verify_state {
         const struct daemon *d;
         const char *identity;
@@ -241,6 +252,8 @@ struct verify_state {
         struct audit_break *list;
         size_t n_list, cap_list;
         unsigned step_rows; /* key rows seen in this step */
+        const char *chain_host; /* whose chain a break is in (a fleet store), NULL: this host's */
+        struct verify_other other;
         int error;
 };
 void audit_verify_begin(struct daemon *d, struct verify_state *v, const char *identity);

@@ -42,7 +42,7 @@ void store_db_redact(const char *db, char *buf, size_t bufsz)
         PUT(db, (size_t)(scheme_end - db));
         p = scheme_end;
         slash = p + strcspn(p, "/?");
-        at = memchr(p, '@', (size_t)(slash - p));
+        at = memrchr(p, '@', (size_t)(slash - p)); /* the last: an unencoded '@' in the password */
         if (at) {
                 colon = memchr(p, ':', (size_t)(at - p));
                 if (colon) {

@@ -21,6 +21,8 @@
 #include "log.h"
 #include "store_pg_schema.h"
 
+static int exec_once(struct pg_store *s, const char *sql, const struct pg_params *p, PGresult **ret);
+
 static int64_t mono_ms(void)
 {
         struct timespec ts;
@@ -124,7 +126,8 @@ static int check_session(struct pg_store *s)
         PGresult *res;
         int version, r;
 
-        r = pg_exec(s, "SELECT (SELECT max(version) FROM apikey.meta), apikey.current_host()", NULL, &res);
+        /* Once, never repeated: this runs inside a (re)connection. */
+        r = exec_once(s, "SELECT (SELECT max(version) FROM apikey.meta), apikey.current_host()", NULL, &res);
         if (r == -EPERM || r == -EIO) {
                 log_error("store: the database has no fleet schema this role may read; run 'apikeyctl fleet --db "
                           "URI init' as its owner and 'fleet add-host' for this host");
@@ -250,8 +253,6 @@ static int await_result(struct pg_store *s, int64_t deadline, PGresult **ret)
         *ret = last;
         return 0;
 }
-
-static int exec_once(struct pg_store *s, const char *sql, const struct pg_params *p, PGresult **ret);
 
 /* A connection idle while the server restarted or failed over is found
  * dead only by the next statement. When that one changes nothing (a read,

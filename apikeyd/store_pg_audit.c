@@ -1,7 +1,7 @@
 /* store_pg_audit.c - the fleet's audit table: one hash chain per host
- * (primary key host, seq). A host's role may append to and read its own
- * chain only, and nobody but a fleet admin deletes (store_pg_schema.h), so
- * this daemon never prunes: retention is the fleet admin's. */
+ * (primary key host, seq). A host's role appends only to its own chain and
+ * reads every host's; nobody but a fleet admin deletes (store_pg_schema.h),
+ * so this daemon never prunes: retention is the fleet admin's. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -199,8 +199,22 @@ int pg_audit_prune_seq(struct store *base, uint64_t keep_from, uint64_t *ret_del
         return 0;
 }
 
-/* The chains this host may read: its own (the policy shows no other). */
+/* Every host with a chain (hosts read every chain): one index search per
+ * host on the primary key (host, seq), not a scan of the log. */
 int pg_audit_hosts(struct store *base, store_host_cb cb, void *userdata)
 {
-        return cb(pg_of(base)->host, userdata);
+        char host[STORE_HOST_MAX + 1];
+        PGresult *res = NULL;
+        int r = pg_exec(pg_of(base),
+                        "WITH RECURSIVE h AS (SELECT min(host) AS host FROM apikey.audit UNION ALL "
+                        "SELECT (SELECT min(a.host) FROM apikey.audit a WHERE a.host > h.host) FROM h "
+                        "WHERE h.host IS NOT NULL) SELECT host FROM h WHERE host IS NOT NULL",
+                        NULL, &res);
+
+        for (int i = 0; r >= 0 && i < PQntuples(res); i++) {
+                pg_get_text(res, i, 0, host, sizeof(host));
+                r = cb(host, userdata);
+        }
+        PQclear(res);
+        return r < 0 ? r : 0;
 }

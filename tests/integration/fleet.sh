@@ -173,7 +173,10 @@ out=$(on b root audit --verify --json)
 expect_eq "a record of b's deleted by the database's superuser: b's verify fails" "$(jq -r .verified <<<"$out")" false
 check "... naming seq $seq and host b" jq -e --argjson s "$seq" \
         'any(.breaks[]; .first_seq == $s and (.message | test("host b")))' <<<"$out"
-expect_eq "... while a's chain still verifies" "$(exit_of on a root audit --verify)" 0
+out=$(on a root audit --verify --json)
+check "... and a's verify, walking every host's links, names it too" jq -e --argjson s "$seq" \
+        'any(.breaks[]; .first_seq == $s and (.message | test("host b")))' <<<"$out"
+check "... and nothing in a's own chain" jq -e '[.breaks[] | select(.message | test("host a"))] | length == 0' <<<"$out"
 pg_sql postgres "ALTER TABLE apikey.audit DISABLE TRIGGER audit_no_update;
         UPDATE apikey.audit SET detail = 'forged' WHERE host = 'd' AND seq = 1;
         ALTER TABLE apikey.audit ENABLE TRIGGER audit_no_update" >/dev/null
