@@ -98,16 +98,15 @@ if [ "${APIKEY_TEST_DB:-sqlite}" = pg ]; then
 fi
 
 # fleet_setup OWNER: a started cluster with the fleet schema in database
-# $PG_DB, owned by OWNER (apikeyctl fleet init).
+# $PG_DB, owned by OWNER, and the fleet's secret in $T/fleet.key (apikeyctl
+# fleet init --key-file).
 fleet_setup() {
         pg_start && pg_createdb "$PG_DB" "$1" &&
-                "$T/bin/apikeyctl" fleet --db "$(pg_uri "$1")" init >/dev/null
+                "$T/bin/apikeyctl" fleet --db "$(pg_uri "$1")" init --key-file "$T/fleet.key" >/dev/null
 }
 
-# fleet_key DIR: the fleet's shared secret in a host's state directory (as
-# `apikeyctl fleet init --key-file` makes it, copied to each host).
+# fleet_key DIR: the fleet's secret copied to a host's state directory.
 fleet_key() {
-        [ -f "$T/fleet.key" ] || { head -c 32 /dev/urandom >"$T/fleet.key" && chmod 0600 "$T/fleet.key"; }
         install -m 0600 "$T/fleet.key" "$1/fleet.key"
 }
 

@@ -45,7 +45,7 @@ expect_eq "the command line overrides the file (max-lifetime)" "$(policy max-lif
 expect_eq "the command line overrides the file (rate-limit-burst)" "$(policy rate-limit-burst)" 7
 # Every policy option, as --check-config lists them, is in status.
 opts=$("$T/bin/apikeyd" --no-config --check-config | sed -n 's/^#\{0,1\}\([a-z-]*\) =.*/\1/p')
-missing=$(for o in $opts; do case $o in db|listen-dir) continue ;; esac
+missing=$(for o in $opts; do case $o in db|listen-dir|state-dir) continue ;; esac
         ctl_as root status --json | jq -e --arg n "$o" '.policy | has($n)' >/dev/null || echo "$o"; done)
 expect_eq "status shows every policy option" "$missing" ""
 stop_daemon
@@ -54,7 +54,7 @@ stop_daemon
 # default there, then all checked at once.
 help_opts=$("$T/bin/apikeyd" --help | sed -n 's/^  --\([a-z-]*\) [A-Z].*/\1/p' | grep -v '^config$')
 expect_eq "--check-config lists exactly the options of --help" "$(sort <<<"$opts")" "$(sort <<<"$help_opts")"
-"$T/bin/apikeyd" --no-config --listen-dir /run/x --check-config | grep -v '^#' >"$T/every.conf"
+"$T/bin/apikeyd" --no-config --listen-dir /run/x --state-dir /var/lib/x --check-config | grep -v '^#' >"$T/every.conf"
 check "a file setting every option is accepted" "$T/bin/apikeyd" --config "$T/every.conf" --check-config
 expect_eq "... and means exactly what it says" "$("$T/bin/apikeyd" --config "$T/every.conf" --check-config)" \
         "$(cat "$T/every.conf")"

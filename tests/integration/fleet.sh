@@ -223,6 +223,33 @@ else
         skip "a standby promoted" "pg_basebackup or the standby failed"
 fi
 
+# --- A host's SQLite store moved into the fleet (fleet import) --------------------
+fleet add-host e >/dev/null
+mkdir -p "$T/state-e" "$T/run-e"
+chmod 0700 "$T/state-e"
+chmod 0755 "$T/run-e"
+"$T/bin/apikeyd" --no-config --db "$T/state-e/keys.db" --listen-dir "$T/run-e" --admin-group "$ADMIN_GROUP" \
+        >>"$T/daemon-e.log" 2>&1 &
+HOST_PID[e]=$!
+for _ in $(seq 1 100); do on e root status >/dev/null 2>&1 && break; sleep 0.05; done
+old=$(on e "$alice" create --name from-sqlite)
+stop_hosts
+out=$(fleet import --from "$T/state-e/keys.db" --host e 2>&1) || not_ok "fleet import: $out"
+start_host e
+start_host a
+expect_eq "a key of e's old SQLite store, imported: it logs in on e (its own hash.key)" \
+        "$(login e "$alice" "$old")" PAM_SUCCESS
+expect_eq "... and nowhere else: wrong_host on a" "$(login a "$alice" "$old"; audit_result a "$(key_id "$old")")" \
+        "PAM_AUTH_ERR
+wrong_host"
+on e root audit --verify --json >"$T/verify-e.json"
+DIAG_LOGS+=("$T/verify-e.json")
+check "e's imported audit chain goes on and verifies (the breaks left in a's and b's by the tests above aside)" \
+        jq -e '.records >= 2 and ([.breaks[] | select(.message | test("^host e:"))] | length == 0)' "$T/verify-e.json"
+new=$(on e "$alice" create --name fleet-e)
+expect_eq "a new key made through e works there" "$(login e "$alice" "$new")" PAM_SUCCESS
+stop_hosts
+
 # --- A newer schema is refused ----------------------------------------------------
 stop_hosts
 pg_sql postgres "UPDATE apikey.meta SET version = version + 1" >/dev/null
