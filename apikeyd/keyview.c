@@ -95,7 +95,11 @@ int key_lookup_parts(struct daemon *d, const struct key_parts *key, struct key_r
         /* A fleet key scoped to other hosts is no row here (row-level
          * security): it is "wrong host" only to whoever holds the whole
          * key, else unknown. */
-        if (r == -ENOENT && key_elsewhere(d, parts.id, hash)) {
+        /* (A wrong secret asks too, and ignores the answer: unknown IDs
+         * and wrong secrets cost the same queries.) */
+        if (r == -EACCES)
+                (void)key_elsewhere(d, parts.id, hash);
+        else if (r == -ENOENT && key_elsewhere(d, parts.id, hash)) {
                 memset(ret, 0, sizeof(*ret));
                 snprintf(ret->id, sizeof(ret->id), "%s", parts.id);
                 r = -EREMOTE;

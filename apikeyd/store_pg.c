@@ -305,8 +305,11 @@ static int exec_once(struct pg_store *s, const char *sql, const struct pg_params
                 return 0;
         }
         r = error_of(res);
+        /* The primary message only: a DETAIL may quote a whole row. */
         if (r != -EEXIST)
-                log_error("store: %s", PQresultErrorMessage(res));
+                log_error("store: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                               ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                               : "statement failed");
         PQclear(res);
         if (r == -ENOTCONN || PQstatus(s->conn) != CONNECTION_OK)
                 drop_connection(s, "the server ended the session");
