@@ -22,7 +22,7 @@ static void print_credential_howto(PGconn *c, const char *name, const char *role
                "      hostssl %s %s all cert\n"
                "  then on %s:\n"
                "      apikeyd --db 'postgresql://DBHOST/%s?user=%s&sslmode=verify-full"
-               "&sslcert=/etc/apikeyd/fleet.crt&sslkey=/etc/apikeyd/fleet.key&sslrootcert=/etc/apikeyd/fleet-ca.crt'\n"
+               "&sslcert=/etc/apikeyd/db-client.crt&sslkey=/etc/apikeyd/db-client.key&sslrootcert=/etc/apikeyd/db-ca.crt'\n"
                "\n"
                "  or a password kept in a passfile: set it with psql's \\password %s (it prompts, and sends\n"
                "  only a SCRAM verifier), put the line DBHOST:5432:%s:%s:PASSWORD in /etc/apikeyd/fleet.pgpass\n"
