@@ -232,6 +232,9 @@ BENCH_KEYS ?= 1000000
 BENCH_SECONDS ?= 2
 BENCH_CLIENTS ?= 1,8,64
 BENCH_ARGS ?=
+# The PostgreSQL fleet store's rows (--pg, bench/pg-fleet.sh) run beside the
+# SQLite ones when a PostgreSQL server is installed; BENCH_PG= leaves them out.
+BENCH_PG ?= $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),--pg=bench/pg-fleet.sh)
 
 # Only the store and the hashing of the daemon: its audit_open() would
 # interpose on libaudit's, which libpam calls.
@@ -245,7 +248,7 @@ $(BUILD)/bench/apikey-bench: $(call prog_obj,$(BENCH_SRC)) $(BENCH_DAEMON_OBJ)
 .PHONY: bench
 bench: $(PROGRAMS) $(BUILD)/bench/apikey-bench
 	$(BUILD)/bench/apikey-bench --build $(BUILD) --out $(BUILD)/bench.json --keys $(BENCH_KEYS) \
-		--seconds $(BENCH_SECONDS) --clients $(BENCH_CLIENTS) $(BENCH_ARGS)
+		--seconds $(BENCH_SECONDS) --clients $(BENCH_CLIENTS) $(BENCH_PG) $(BENCH_ARGS)
 
 demo: $(DEPS_STAMP)
 	+$(MAKE) --no-print-directory demo-now

@@ -32,6 +32,8 @@ struct bench_opts {
         unsigned creates;    /* apikeyctl create runs to time */
         const char *only;    /* comma-separated rows and extras to run (NULL: all) */
         const char *skip;    /* ... and to leave out */
+        unsigned long pg_keys; /* the PostgreSQL store (0: min(keys, 50000)) */
+        const char *pg;      /* --pg: the script that starts the PostgreSQL fleet (NULL: no PG rows) */
         bool keep;           /* keep the work directory */
         bool quiet;
 };
@@ -56,6 +58,10 @@ struct build_result {
  * returns every key string. 0 or -errno. */
 int keys_build_store(const char *dir, size_t n, const char *owner, uid_t uid, struct keyset *ret,
                      struct build_result *res);
+/* The same into a fleet store (a libpq URI, as a host: the rows take its
+ * default scope), hashed and MACed with the fleet's secret in fleet_key. */
+int keys_build_fleet(const char *uri, const char *fleet_key, size_t n, const char *owner, uid_t uid,
+                     struct keyset *ret, struct build_result *res);
 void keyset_free(struct keyset *ks);
 /* A well-formed key that is not valid: an unknown ID, or a known ID with a
  * wrong secret (alternately, by r). out holds KEY_LEN + 1. */
@@ -160,6 +166,10 @@ struct daemon_proc {
         char log[512];
 };
 int daemon_start(const struct bench_opts *o, const char *state_dir, const char *run_dir, struct daemon_proc *ret);
+/* The same on the store db (a libpq URI: a fleet host whose fleet.key is in
+ * state_dir; NULL: state_dir/keys.db). */
+int daemon_start_db(const struct bench_opts *o, const char *db, const char *state_dir, const char *run_dir,
+                    struct daemon_proc *ret);
 /* SIGTERM and wait: the daemon's exit status (0 = clean). */
 int daemon_stop(struct daemon_proc *d);
 /* Under systemd-socket-activate: holds the sockets, starts apikeyd on the
@@ -210,6 +220,18 @@ struct extras {
         unsigned revoke_clients;
         uint64_t revoke_ok_before, revoke_in_flight_ok, revoke_ok_after, revoke_refused_after, revoke_errors;
         double revoke_disable_ms;
+        /* The PostgreSQL fleet store (--pg): build, and revocation across
+         * hosts (disable on h1 while clients log in through h2). */
+        bool has_pg_build, has_pg_revoke;
+        struct build_result build_pg;
+        unsigned long pg_keys;
+        unsigned pg_revoke_clients;
+        uint64_t pg_revoke_ok_after, pg_revoke_refused_after, pg_revoke_errors;
+        double pg_disable_ms;
+        /* From disable returning on h1 to the end of the first refused login
+         * on h2 (negative: refused before disable returned), and to the end
+         * of the first login begun after it returned, which was refused. */
+        double pg_first_refusal_ms, pg_first_after_ms;
         int daemon_exit_status;
         uint64_t db_bytes_after_run;
         char pw_hash_scheme[16];

@@ -127,20 +127,18 @@ static uint64_t file_size(const char *path)
         return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
-int keys_build_store(const char *dir, size_t n, const char *owner, uid_t uid, struct keyset *ret,
-                     struct build_result *res)
+/* Mints n keys and inserts them, hashed with the secret in hk_path (made
+ * when may_create), into the store db. */
+static int build(const char *hk_path, bool may_create, const char *db, size_t n, const char *owner, uid_t uid,
+                 struct keyset *ret, struct build_result *res)
 {
-        char hk_path[PATH_MAX], db_path[PATH_MAX], wal_path[PATH_MAX + 8];
         struct hashkey hk;
         struct store *s = NULL;
         uint64_t t0 = bench_now_ns(), t1;
         int r;
 
-        snprintf(hk_path, sizeof(hk_path), "%s/hash.key", dir);
-        snprintf(db_path, sizeof(db_path), "%s/keys.db", dir);
-        snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path);
         memset(ret, 0, sizeof(*ret));
-        r = hashkey_load(hk_path, true, &hk); /* a new store */
+        r = hashkey_load(hk_path, may_create, &hk);
         if (r < 0)
                 return r;
         r = mint_all(ret, n);
@@ -149,7 +147,7 @@ int keys_build_store(const char *dir, size_t n, const char *owner, uid_t uid, st
                 /* The daemon's own row key, so that it accepts these rows. */
                 uint8_t row_key[STORE_ROW_KEY_LEN];
                 hashkey_derive(&hk, ROWMAC_CONTEXT, row_key);
-                r = store_open(db_path, row_key, &s);
+                r = store_open(db, row_key, &s);
                 sodium_memzero(row_key, sizeof(row_key));
         }
         if (r == 0)
@@ -162,8 +160,32 @@ int keys_build_store(const char *dir, size_t n, const char *owner, uid_t uid, st
         }
         res->seconds = (double)(bench_now_ns() - t0) / 1e9;
         res->mint_seconds = (double)(t1 - t0) / 1e9;
-        res->db_bytes = file_size(db_path) + file_size(wal_path);
         return 0;
+}
+
+int keys_build_store(const char *dir, size_t n, const char *owner, uid_t uid, struct keyset *ret,
+                     struct build_result *res)
+{
+        char hk_path[PATH_MAX], db_path[PATH_MAX], wal_path[PATH_MAX + 8];
+        int r;
+
+        snprintf(hk_path, sizeof(hk_path), "%s/hash.key", dir);
+        snprintf(db_path, sizeof(db_path), "%s/keys.db", dir);
+        snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path);
+        r = build(hk_path, true, db_path, n, owner, uid, ret, res); /* a new store */
+        if (r == 0)
+                res->db_bytes = file_size(db_path) + file_size(wal_path);
+        return r;
+}
+
+int keys_build_fleet(const char *uri, const char *fleet_key, size_t n, const char *owner, uid_t uid,
+                     struct keyset *ret, struct build_result *res)
+{
+        int r = build(fleet_key, false, uri, n, owner, uid, ret, res);
+
+        if (r == 0)
+                res->db_bytes = 0; /* the server's business */
+        return r;
 }
 
 void keyset_free(struct keyset *ks)

@@ -4,7 +4,7 @@
  *
  *   apikey-bench [--build DIR] [--out FILE] [--keys N] [--small-keys N]
  *                [--list-keys N] [--seconds S] [--clients 1,8,64]
- *                [--creates N] [--no-unix] [--keep] [--quiet]
+ *                [--creates N] [--no-unix] [--pg[=SCRIPT]] [--keep] [--quiet]
  *
  * Exit status: 0 when every row ran and every authentication got the
  * answer it should (timings are reported, never judged here), 1 when one did
@@ -71,9 +71,14 @@ static void usage(FILE *f)
               "                    echo, pam_permit, floor, module_echo, apikey_valid, apikey_invalid,\n"
               "                    apikey_valid_slow_readers, apikey_valid_verify,\n"
               "                    apikey_valid_small, pam_unix, control, revocation, list,\n"
-              "                    cold_start\n"
+              "                    cold_start, pg_valid, pg_revocation (with --pg)\n"
               "  --skip LIST       leave these out\n"
               "  --no-unix         the same as --skip pam_unix\n"
+              "  --pg[=SCRIPT]     also the rows pg_valid and pg_revocation against a PostgreSQL fleet\n"
+              "                    store of --keys keys on a private cluster that SCRIPT starts and\n"
+              "                    stops (default bench/pg-fleet.sh, from the source tree)\n"
+              "  --pg-keys N       keys in the PostgreSQL store (default: --keys, at most 50000:\n"
+              "                    they are inserted one by one as a host, ~1,500 keys/s)\n"
               "  --keep            keep the work directory\n"
               "  --quiet           no progress on stderr\n"
               "Runs as root: it creates (and removes) a throwaway account.\n",
@@ -152,6 +157,7 @@ static int parse_options(int argc, char **argv, struct bench_opts *o, char *buil
                 { "only", required_argument, NULL, 'O' },       { "skip", required_argument, NULL, 'S' },
                 { "no-unix", no_argument, NULL, 'U' },          { "keep", no_argument, NULL, 'K' },
                 { "quiet", no_argument, NULL, 'q' },            { "help", no_argument, NULL, 'h' },
+                { "pg", optional_argument, NULL, 'P' },         { "pg-keys", required_argument, NULL, 'G' },
                 {},
         };
         unsigned long v;
@@ -179,6 +185,8 @@ static int parse_options(int argc, char **argv, struct bench_opts *o, char *buil
                 case 'O': o->only = optarg; break;
                 case 'S': o->skip = optarg; break;
                 case 'U': o->skip = "pam_unix"; break;
+                case 'G': if (parse_count(optarg, 100000000, &o->pg_keys) < 0) return -EINVAL; break;
+                case 'P': o->pg = optarg ? optarg : "bench/pg-fleet.sh"; break;
                 case 'K': o->keep = true; break;
                 case 'q': o->quiet = true; break;
                 case 'h': usage(stdout); return 1;

@@ -63,14 +63,23 @@ static int spawn(char *const argv[], const char *log, pid_t *ret)
 
 int daemon_start(const struct bench_opts *o, const char *state_dir, const char *run_dir, struct daemon_proc *ret)
 {
-        char prog[1024];
+        return daemon_start_db(o, NULL, state_dir, run_dir, ret);
+}
+
+int daemon_start_db(const struct bench_opts *o, const char *db, const char *state_dir, const char *run_dir,
+                    struct daemon_proc *ret)
+{
+        char prog[1024], state[600];
         int r;
 
         fill_paths(ret, state_dir, run_dir);
+        if (db)
+                snprintf(ret->db, sizeof(ret->db), "%s", db);
+        snprintf(state, sizeof(state), "%s", state_dir);
         snprintf(prog, sizeof(prog), "%s/apikeyd", o->build);
         /* Root creates the keys the control rows time; lift the per-account cap. */
         char *argv[] = { prog, "--db", ret->db, "--listen-dir", ret->run_dir, "--max-keys-per-user", "100000",
-                         NULL };
+                         "--state-dir", state, NULL };
         r = spawn(argv, ret->log, &ret->pid);
         if (r == 0)
                 r = wait_for_daemon(o, ret->ctl_sock, 60);

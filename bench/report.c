@@ -130,6 +130,16 @@ static size_t targets(const struct report *r, struct target *t, size_t max)
                 ADD("cold_start_first_auth_ms", r->x.cold_start_pam == 0 ? r->x.cold_start_ms : NAN, "<=", 50);
         if (r->x.has_revoke)
                 ADD("revoked_key_successes_after_disable", (double)r->x.revoke_ok_after, "<=", 0);
+        /* The fleet store (--pg), beside SQLite in the same run. */
+        if (report_find(r, "pg_valid"))
+                ADD("latency_pg_over_sqlite", cell_ratio(r, "pg_valid", "apikey_valid", 1, true), "<=", 1.5);
+        if (report_find(r, "pg_valid") && r->o->n_clients > 1)
+                ADD("latency_pg_over_sqlite_mid", cell_ratio(r, "pg_valid", "apikey_valid", mid, true), "<=", 1.5);
+        if (r->x.has_pg_revoke) {
+                ADD("pg_revoked_key_successes_after_disable", (double)r->x.pg_revoke_ok_after, "<=", 0);
+                /* Refused on the other host before disable returned. */
+                ADD("pg_first_refusal_other_host_ms", r->x.pg_first_refusal_ms, "<=", 0);
+        }
 #undef ADD
         return n;
 }
@@ -186,6 +196,20 @@ void report_print(const struct report *r)
                        "flight, %llu refused after; disable took %.2f ms\n", x->revoke_clients,
                        (unsigned long long)x->revoke_ok_after, (unsigned long long)x->revoke_in_flight_ok,
                        (unsigned long long)x->revoke_refused_after, x->revoke_disable_ms);
+        if (x->has_pg_build)
+                printf("PostgreSQL fleet store: %lu keys inserted as host h1 in %.2f s (%.0f keys/s)\n", x->pg_keys,
+                       x->build_pg.seconds, x->build_pg.seconds > 0 ? (double)x->pg_keys / x->build_pg.seconds : 0);
+        if (x->has_pg_revoke)
+                printf("revocation across fleet hosts (%u clients on h2, disable on h1 took %.2f ms): first refusal "
+                       "on h2 %+.2f ms after disable returned, first login begun after it ended %+.2f ms after "
+                       "(refused; nan: accepted), %llu accepted after, %llu refused after\n",
+                       x->pg_revoke_clients, x->pg_disable_ms, x->pg_first_refusal_ms, x->pg_first_after_ms,
+                       (unsigned long long)x->pg_revoke_ok_after, (unsigned long long)x->pg_revoke_refused_after);
+        if (report_find(r, "pg_valid"))
+                for (size_t i = 0; i < r->o->n_clients; i++)
+                        printf("PostgreSQL/SQLite, %3u clients: median %6.3f  throughput %6.3f\n", r->o->clients[i],
+                               cell_ratio(r, "pg_valid", "apikey_valid", r->o->clients[i], true),
+                               cell_ratio(r, "pg_valid", "apikey_valid", r->o->clients[i], false));
         printf("machine: %ld CPUs, /etc/passwd %u lines, password hash %s\n", sysconf(_SC_NPROCESSORS_ONLN),
                x->passwd_entries, x->pw_hash_scheme[0] ? x->pw_hash_scheme : "?");
         printf("\nratios and targets:\n");
@@ -362,6 +386,17 @@ static void json_extras(FILE *f, const struct report *r)
                 (unsigned long long)x->revoke_in_flight_ok, (unsigned long long)x->revoke_ok_after,
                 (unsigned long long)x->revoke_refused_after, (unsigned long long)x->revoke_errors);
         json_num(f, "disable_ms", x->revoke_disable_ms, false);
+        fprintf(f, "},\n  \"pg\": {\"build_measured\": %s, ", x->has_pg_build ? "true" : "false");
+        fprintf(f, "\"keys\": %lu, ", x->pg_keys);
+        json_num(f, "build_seconds", x->build_pg.seconds, true);
+        fprintf(f, "\"revocation_measured\": %s, \"clients\": %u, \"successes_after_disable\": %llu, "
+                   "\"refused_after\": %llu, \"errors\": %llu, ",
+                x->has_pg_revoke ? "true" : "false", x->pg_revoke_clients, (unsigned long long)x->pg_revoke_ok_after,
+                (unsigned long long)x->pg_revoke_refused_after, (unsigned long long)x->pg_revoke_errors);
+        json_num(f, "disable_ms", x->pg_disable_ms, true);
+        json_num(f, "first_refusal_other_host_ms", x->pg_first_refusal_ms, true);
+        json_num(f, "first_login_after_disable_ms", x->pg_first_after_ms, true);
+        json_num(f, "latency_pg_over_sqlite", cell_ratio(r, "pg_valid", "apikey_valid", 1, true), false);
         fprintf(f, "},\n");
 }
 

@@ -90,6 +90,7 @@ void bench_teardown(struct bench *b)
         if (b->daemon.pid > 0)
                 daemon_stop(&b->daemon);
         stop_server(&b->echo_pid);
+        pg_teardown(b);
         keyset_free(&b->large.keys);
         keyset_free(&b->small.keys);
         keyset_free(&b->list.keys);
@@ -140,7 +141,7 @@ static int run_row_beside(struct bench *b, const char *name, const char *label, 
         return r;
 }
 
-static int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
+int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
                    pid_t server)
 {
         return run_row_beside(b, name, label, keys, op, ctx, server, NULL, NULL);
@@ -374,6 +375,8 @@ int bench_run(struct bench *b)
                 r = list_store(b);
         if (r == 0 && bench_wants(b->o, "cold_start"))
                 extras_cold_start(b);
+        if (r == 0)
+                r = pg_rows(b);
         if (r == 0 && bench_wants(b->o, "pam_unix"))
                 r = unix_row(b);
         return r;

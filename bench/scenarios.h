@@ -29,6 +29,13 @@ struct bench {
         struct daemon_proc daemon;
         pid_t echo_pid;
         char *unix_label;
+        /* --pg: the private PostgreSQL cluster and two fleet hosts on it. */
+        char pg_dir[BENCH_PATH_MAX];
+        bool pg_started;
+        char pg_uri[2][512];
+        char pg_state[2][BENCH_PATH_MAX], pg_run[2][BENCH_PATH_MAX];
+        struct keyset pg_keys;
+        struct daemon_proc pg_host[2];
         unsigned failures; /* wrong answers, a revoked key accepted, a daemon crash */
 };
 
@@ -40,6 +47,9 @@ void bench_teardown(struct bench *b);
 /* scenarios.c */
 /* dir/name into buf: 0 or -ENAMETOOLONG. */
 int path_join(char *buf, size_t bufsz, const char *dir, const char *name);
+/* One row: op at each client level (--clients), CPU counted for server. */
+int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
+            pid_t server);
 int bench_daemon_start(struct bench *b, struct store_dir *s);
 void bench_daemon_stop(struct bench *b);
 void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -49,5 +59,9 @@ void extras_control(struct bench *b);
 void extras_list(struct bench *b);
 void extras_revocation(struct bench *b);
 void extras_cold_start(struct bench *b);
+
+/* pg.c: the rows against a PostgreSQL fleet store (--pg). */
+int pg_rows(struct bench *b);
+void pg_teardown(struct bench *b);
 
 #endif

@@ -41,8 +41,19 @@ case $BUILD in
         ;;
 esac
 
+# The PostgreSQL fleet store's rows too, tiny (200 keys), where a server is
+# installed (CI installs one): a private cluster, stopped at exit.
+PG=
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        PG="--pg=bench/pg-fleet.sh"
+        ROWS="$ROWS pg_valid"
+else
+        echo "ok - PostgreSQL rows # SKIP no PostgreSQL"
+fi
+
 "$BENCH" --build "$BUILD" --out "$JSON" --keys 1000 --small-keys 100 --list-keys 200 --seconds 0.3 \
-        --clients 1,4 --creates 2 ${SKIP:+--skip "$SKIP"} --quiet >"$OUT/table.txt" 2>"$OUT/stderr.txt"
+        --clients 1,4 --creates 2 ${SKIP:+--skip "$SKIP"} $PG --pg-keys 200 --quiet \
+        >"$OUT/table.txt" 2>"$OUT/stderr.txt"
 rc=$?
 if [ "$rc" -eq 0 ]; then
         ok "apikey-bench exits 0"
@@ -78,6 +89,13 @@ jcheck "cold start: the first login through socket activation succeeded" \
 jcheck "revocation: no login with the key succeeded after disable returned" \
         '.revocation.measured and .revocation.successes_after_disable == 0 and .revocation.errors == 0'
 jcheck "revocation: the key was refused after disable" '.revocation.refused_after > 0'
+if [ -n "$PG" ]; then
+        jcheck "PostgreSQL: 200 keys inserted as a fleet host" '.pg.build_measured and .pg.keys == 200'
+        jcheck "PostgreSQL: no login through h2 succeeded after disable returned on h1" \
+                '.pg.revocation_measured and .pg.successes_after_disable == 0 and .pg.errors == 0'
+        jcheck "PostgreSQL: the key was refused on h2 after disable on h1" '.pg.refused_after > 0'
+        jcheck "PostgreSQL: its median over SQLite's reported" '.pg.latency_pg_over_sqlite > 0'
+fi
 jcheck "ratios reported" '.ratios | has("latency_apikey_over_floor") and has("throughput_apikey_over_floor")'
 jcheck "targets reported with a value and a verdict" \
         '(.targets | length) >= 8 and all(.targets[]; has("value") and (.ok | type) == "boolean")'
