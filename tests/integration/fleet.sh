@@ -91,6 +91,34 @@ wrong_host"
 expect_eq "uses add up across hosts (a, b: 2)" \
         "$(sleep 1.5; owner_sql "SELECT use_count FROM apikey.keys WHERE id = '$id'")" 2
 
+# --- Revocation under load: 8 clients log in through b and d while a disables --
+# Each login is stamped with the time it began; none that began after a's
+# `disable` returned may succeed, on any host.
+key_r=$(on a "$alice" create --name revoke-under-load)
+rm -f "$T/stop-load"
+pids=()
+for i in $(seq 1 8); do
+        h=b; [ $((i % 2)) -eq 0 ] && h=d
+        (for _ in $(seq 1 400); do
+                [ -e "$T/stop-load" ] && break
+                s=$(date +%s%N)
+                echo "$s $(login "$h" "$alice" "$key_r")"
+        done >"$T/load-$i") &
+        pids+=($!)
+done
+sleep 1
+on a "$alice" disable "$(key_id "$key_r")" >/dev/null
+acked=$(date +%s%N)
+sleep 1
+touch "$T/stop-load"
+wait "${pids[@]}"
+cat "$T"/load-* >"$T/load"
+check "... the 8 clients logged in through b and d before the disable" \
+        awk -v t="$acked" '$1 < t && $2 == "PAM_SUCCESS" { n++ } END { exit !(n > 0) }' "$T/load"
+check "... and kept trying after it was acknowledged" awk -v t="$acked" '$1 > t { n++ } END { exit !(n > 0) }' "$T/load"
+expect_eq "disabled through a under load: 0 logins through b and d that began after the acknowledgement succeed" \
+        "$(awk -v t="$acked" '$1 > t && $2 == "PAM_SUCCESS"' "$T/load" | wc -l)" 0
+
 # --- Revocation: disabled through b, refused by a at the next login ------------
 on b "$alice" disable "$id" >/dev/null
 expect_eq "disabled through b: a refuses the very next login" "$(login a "$alice" "$key")" PAM_AUTH_ERR
