@@ -273,3 +273,21 @@ int store_audit_hosts(struct store *s, store_host_cb cb, void *userdata)
 {
         return s->ops->audit_hosts(s, cb, userdata);
 }
+
+void store_key_copy_mutable(struct key_record *k, const struct key_record *n)
+{
+        memcpy(k->name, n->name, sizeof(k->name));
+        memcpy(k->description, n->description, sizeof(k->description));
+        memcpy(k->state, n->state, sizeof(k->state));
+        k->expires_at = n->expires_at;
+        k->locked = n->locked;
+        memcpy(k->services, n->services, sizeof(k->services));
+        memcpy(k->sources, n->sources, sizeof(k->sources));
+        k->max_uses = n->max_uses;
+        if (n->leak_action[0])
+                memcpy(k->leak_action, n->leak_action, sizeof(k->leak_action));
+        memcpy(k->rotated_to, n->rotated_to, sizeof(k->rotated_to));
+        memcpy(k->retires, n->retires, sizeof(k->retires));
+        memcpy(k->disabled_by, n->disabled_by, sizeof(k->disabled_by));
+        memcpy(k->locked_by, n->locked_by, sizeof(k->locked_by));
+}

@@ -59,6 +59,11 @@ struct store_ops {
         int (*audit_hosts)(struct store *s, store_host_cb cb, void *userdata);
 };
 
+/* What store_key_update writes, for both backends: every mutable field of
+ * src into dst. Identity, hash and creation never change; usage has its own
+ * calls; an empty leak_action keeps the old one. */
+void store_key_copy_mutable(struct key_record *dst, const struct key_record *src);
+
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
 
