@@ -256,6 +256,8 @@ static void cross_revocation(struct bench *b)
                            (unsigned long long)x->pg_revoke_refused_after);
 }
 
+#define PG_MAX_CLIENTS 8
+
 int pg_rows(struct bench *b)
 {
         struct pam_work valid = { .confdir = b->pam_dir, .service = "apikey-pg-h1", .user = b->user,
@@ -266,8 +268,12 @@ int pg_rows(struct bench *b)
                 return 0;
         r = setup_fleet(b);
         if (r == 0)
-                r = run_row(b, "pg_valid", "pam_apikey, valid, PostgreSQL", pg_keys(b), pam_work_op,
-                            &valid, b->pg_host[0].pid);
+                /* 1 and 8 clients (issue 11's rows): with 64, PostgreSQL's
+                 * own processes share the two cores with 64 PAM clients and
+                 * logins pass the store's 1.5 s deadline, refused (fail
+                 * closed): a load test of the machine, not of the store. */
+                r = run_row_upto(b, "pg_valid", "pam_apikey, valid, PostgreSQL", pg_keys(b), pam_work_op,
+                                 &valid, b->pg_host[0].pid, PG_MAX_CLIENTS);
         if (r == 0 && bench_wants(b->o, "pg_revocation"))
                 cross_revocation(b);
         pg_teardown(b);

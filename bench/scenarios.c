@@ -112,7 +112,7 @@ static void check_cell(struct bench *b, const char *name, const struct cell *c)
 }
 
 static int run_row_beside(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op,
-                          void *ctx, pid_t server, during_fn during, struct disturb *dist)
+                          void *ctx, pid_t server, during_fn during, struct disturb *dist, unsigned max_clients)
 {
         struct row *row;
         int r = 0;
@@ -124,6 +124,8 @@ static int run_row_beside(struct bench *b, const char *name, const char *label, 
                 return -ENOSPC;
         for (size_t i = 0; i < b->o->n_clients && r == 0; i++) {
                 struct cell *c = &row->cells[row->n_cells];
+                if (max_clients && b->o->clients[i] > max_clients)
+                        continue;
                 struct load_spec spec = { .op = op, .ctx = ctx, .clients = b->o->clients[i],
                                           .seconds = b->o->seconds, .server = server, .during = during,
                                           .during_arg = dist };
@@ -144,7 +146,13 @@ static int run_row_beside(struct bench *b, const char *name, const char *label, 
 int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
                    pid_t server)
 {
-        return run_row_beside(b, name, label, keys, op, ctx, server, NULL, NULL);
+        return run_row_beside(b, name, label, keys, op, ctx, server, NULL, NULL, 0);
+}
+
+int run_row_upto(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
+                 pid_t server, unsigned max_clients)
+{
+        return run_row_beside(b, name, label, keys, op, ctx, server, NULL, NULL, max_clients);
 }
 
 /* Valid logins while other clients load the daemon's control side: no
@@ -155,14 +163,14 @@ static int disturbed_rows(struct bench *b, struct pam_work *valid)
         struct disturb readers = { .o = b->o, .ctl_sock = b->daemon.ctl_sock, .seconds = b->o->seconds, .n = 8 };
         struct disturb verify = { .o = b->o, .ctl_sock = b->daemon.ctl_sock, .seconds = b->o->seconds };
         int r = run_row_beside(b, "apikey_valid_slow_readers", "pam_apikey, valid, 8 audit clients not reading",
-                               b->o->keys, pam_work_op, valid, b->daemon.pid, disturb_slow_readers, &readers);
+                               b->o->keys, pam_work_op, valid, b->daemon.pid, disturb_slow_readers, &readers, 0);
 
         if (r == 0 && bench_wants(b->o, "apikey_valid_slow_readers"))
                 bench_log(b->o, "slow readers: %lu audit requests left unread, %lu dropped by the daemon",
                           readers.rounds, readers.dropped);
         if (r == 0)
                 r = run_row_beside(b, "apikey_valid_verify", "pam_apikey, valid, audit --verify looping",
-                                   b->o->keys, pam_work_op, valid, b->daemon.pid, disturb_verify, &verify);
+                                   b->o->keys, pam_work_op, valid, b->daemon.pid, disturb_verify, &verify, 0);
         if (r == 0 && bench_wants(b->o, "apikey_valid_verify")) {
                 bench_log(b->o, "audit --verify: %lu runs answered, %lu unanswered", verify.rounds, verify.errors);
                 if (verify.errors || verify.rounds == 0)

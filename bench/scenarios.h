@@ -50,6 +50,9 @@ int path_join(char *buf, size_t bufsz, const char *dir, const char *name);
 /* One row: op at each client level (--clients), CPU counted for server. */
 int run_row(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
             pid_t server);
+/* The same, only at the client levels up to max_clients. */
+int run_row_upto(struct bench *b, const char *name, const char *label, unsigned long keys, op_fn op, void *ctx,
+                 pid_t server, unsigned max_clients);
 int bench_daemon_start(struct bench *b, struct store_dir *s);
 void bench_daemon_stop(struct bench *b);
 void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
