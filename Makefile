@@ -123,7 +123,8 @@ $(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC) $(TOOL_SRC))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
 
-$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC))
+# apikeyd/rowmac.c: `--db URI disable|enable` seal a fleet row as apikeyd does.
+$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC) apikeyd/rowmac.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(CTL_LIBS)
 

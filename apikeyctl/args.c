@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "fleet.h"
 
 struct args_state {
         struct ctl_options *o;
@@ -21,6 +21,7 @@ struct args_state {
         const char **pos; /* argc entries: every word after the command */
         size_t npos;
         uint32_t given; /* OPT() of the command options seen */
+        bool socket_given;
 };
 
 static bool streq(const char *a, const char *b)
@@ -141,6 +142,27 @@ static int parse_option(struct args_state *st, const char *arg, int argc, char *
                         return EXIT_USAGE;
                 }
                 o->socket = v;
+                st->socket_given = true;
+                return -1;
+        }
+        if ((r = option_value(arg, "--db", argc, argv, i, &v)) != 0) {
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (strncmp(v, "postgresql://", 13) != 0 && strncmp(v, "postgres://", 11) != 0) {
+                        ctl_err("--db takes a postgresql:// URI of the fleet database");
+                        return EXIT_USAGE;
+                }
+                o->db = v;
+                return -1;
+        }
+        if ((r = option_value(arg, "--key-file", argc, argv, i, &v)) != 0) {
+                if (r < 0)
+                        return EXIT_USAGE;
+                if (!*v) {
+                        ctl_err("--key-file needs a path");
+                        return EXIT_USAGE;
+                }
+                o->key_file = v;
                 return -1;
         }
         if (!o->command && !st->help_command && !st->sid_group && streq(arg, "--version")) {
@@ -283,6 +305,36 @@ static int parse_all(struct args_state *st, int argc, char **argv)
         return -1;
 }
 
+/* --db: the key commands a fleet admin runs against the database; the
+ * rest need a host's daemon. */
+static int check_db(const struct args_state *st)
+{
+        const struct ctl_options *o = st->o;
+
+        if (o->key_file && !o->db) {
+                ctl_err("--key-file goes with --db (the fleet's secret, to seal the rows a fleet admin changes)");
+                return EXIT_USAGE;
+        }
+        if (!o->db)
+                return -1;
+        if (st->socket_given) {
+                ctl_err("--db cannot be used with --socket (the fleet database or a host's daemon, not both)");
+                return EXIT_USAGE;
+        }
+        if (!fleet_keys_command(o->command)) {
+                ctl_err("%s does not run with --db: run it on a host (apikeyctl %s, through that host's apikeyd); "
+                        "with --db only list, show, disable, enable and delete",
+                        cmd_name(o->command), cmd_name(o->command));
+                return EXIT_USAGE;
+        }
+        if (o->key_file && o->command != CTL_DISABLE && o->command != CTL_ENABLE && o->command != CTL_LIST &&
+            o->command != CTL_SHOW) {
+                ctl_err("--key-file goes with disable, enable, list and show");
+                return EXIT_USAGE;
+        }
+        return -1;
+}
+
 static int finish(struct args_state *st)
 {
         int r;
@@ -301,6 +353,8 @@ static int finish(struct args_state *st)
                 return EXIT_USAGE;
         }
         if ((r = check_arguments(st)) >= 0)
+                return r;
+        if ((r = check_db(st)) >= 0)
                 return r;
         return opts_check(st->o, st->given);
 }

@@ -53,6 +53,8 @@ struct ctl_request {
 /* What the command line asked for. */
 struct ctl_options {
         const char *socket;
+        const char *db;       /* --db URI: the fleet database, not the daemon (fleet_keys.c) */
+        const char *key_file; /* --key-file: with --db, the fleet's secret (seals rows) */
         bool json;
         enum ctl_command command;
         struct ctl_request req;

@@ -10,7 +10,8 @@
  *   fleet_key.c      init --key-file: the fleet's secret
  *   fleet_hosts.c    add-host, remove-host
  *   fleet_list.c     hosts, groups
- *   fleet_import.c   import a host's SQLite store */
+ *   fleet_import.c   import a host's SQLite store
+ *   fleet_keys.c     --db URI list|show|disable|enable|delete: keys from the admin's seat */
 #ifndef APIKEYCTL_FLEET_H
 #define APIKEYCTL_FLEET_H
 
@@ -82,5 +83,10 @@ int fleet_remove_host(PGconn *c, const struct fleet_options *o);
 int fleet_hosts(PGconn *c, const struct fleet_options *o);
 int fleet_groups(PGconn *c, const struct fleet_options *o);
 int fleet_import(PGconn *c, const struct fleet_options *o);
+
+/* fleet_keys.c: the control commands that run against the fleet database
+ * with --db; run returns the exit code. */
+bool fleet_keys_command(enum ctl_command command);
+int fleet_keys_run(const struct ctl_options *o);
 
 #endif

@@ -57,6 +57,8 @@ static int run(const struct ctl_options *o)
 
         if (o->command == CTL_LEAK)
                 return finish_output(o, &reply, scan_run(o));
+        if (o->db) /* the fleet database, as the role the URI names */
+                return finish_output(o, &reply, fleet_keys_run(o));
         r = exchange_all(o, &records, &reply);
         if (r == EXIT_OK)
                 r = reply_check_status(o, &reply);

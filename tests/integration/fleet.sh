@@ -136,6 +136,67 @@ expect_eq "enabled through b: works on d" "$(login d "$alice" "$key")" PAM_SUCCE
 on d "$alice" delete "$id" >/dev/null
 expect_eq "deleted through d: a refuses it" "$(login a "$alice" "$key")" PAM_AUTH_ERR
 
+# --- A fleet admin manages keys from the admin's seat (apikeyctl --db) ----------
+# The owner is a member of apikey_admin; no host's daemon is asked.
+admin() { "$T/bin/apikeyctl" --db "$(pg_uri "$OWNER")" "$@"; }
+ka=$(on a "$alice" create --name seat)
+kaid=$(key_id "$ka")
+kcid=$(key_id "$key_c")
+listed=$(admin list --json)
+expect_eq "the fleet admin lists keys of every scope (g1's, g2's)" \
+        "$(jq --arg a "$kaid" --arg c "$kcid" '[.[] | select(.id == $a or .id == $c)] | length' <<<"$listed")" 2
+expect_eq "... printed as the daemon prints them" "$(jq -r --arg a "$kaid" '.[] | select(.id == $a) | .identity + " " + .state' <<<"$listed")" \
+        "user:$alice active"
+expect_eq "... --user filters" "$(admin list --json --user nobody-$$ | jq length)" 0
+admin disable "$kaid" --key-file "$T/fleet.key" >/dev/null
+expect_eq "disabled from the admin's seat (--key-file): b refuses the next login" "$(login b "$alice" "$ka")" PAM_AUTH_ERR
+expect_eq "... as disabled, not tampered (the row is sealed as apikeyd seals it)" "$(audit_result b "$kaid")" disabled
+expect_eq "... show says disabled" "$(admin show "$kaid" --json --key-file "$T/fleet.key" | jq -r .state)" disabled
+admin enable "$kaid" >/dev/null 2>"$T/enable.err"
+expect_eq "enable without --key-file is refused (exit 2)" "$?" 2
+check "... and says why" grep -q -- "--key-file" "$T/enable.err"
+admin enable "$kaid" --key-file "$T/fleet.key" >/dev/null
+expect_eq "enabled from the admin's seat: it logs in on a again" "$(login a "$alice" "$ka")" PAM_SUCCESS
+kt=$(on a "$alice" create --name seat-unsealed)
+ktid=$(key_id "$kt")
+admin disable "$ktid" >/dev/null 2>"$T/disable.err"
+expect_eq "disable without --key-file still revokes (exit 0)" "$?" 0
+check "... with a warning" grep -q "warning" "$T/disable.err"
+expect_eq "... the next login on d is refused as tampered (fail closed)" \
+        "$(login d "$alice" "$kt"; audit_result d "$ktid")" "PAM_AUTH_ERR
+tampered"
+admin enable "$ktid" --key-file "$T/fleet.key" >/dev/null 2>&1
+expect_eq "... and a row that fails its MAC is never re-sealed by enable (exit 3)" "$?" 3
+expect_eq "... it stays refused" "$(login a "$alice" "$kt")" PAM_AUTH_ERR
+check "... and a host's audit --verify names its row" \
+        jq -e --arg t "$ktid" '[.breaks[] | select(.kind == "row" and .key_id == $t)] | length == 1' \
+        <<<"$(on a root audit --verify --json)"
+admin delete "$ktid" >/dev/null
+admin delete "$kaid" >/dev/null
+expect_eq "deleted from the admin's seat: b refuses it" "$(login b "$alice" "$ka")" PAM_AUTH_ERR
+admin show "$kaid" >/dev/null 2>&1
+expect_eq "... show finds no such key (exit 4)" "$?" 4
+# The wrong parties.
+host_a() { "$T/bin/apikeyctl" --db "$(pg_uri apikeyd_a)" "$@"; }
+expect_eq "host a's role with --db does not list g2's keys" \
+        "$(host_a list --json | jq --arg c "$kcid" '[.[] | select(.id == $c)] | length')" 0
+host_a disable "$kcid" >/dev/null 2>&1
+expect_eq "... nor disables one (exit 4: row-level security shows it no row)" "$?" 4
+expect_eq "... the g2 key is untouched" "$(owner_sql "SELECT state FROM apikey.keys WHERE id = '$kcid'")" active
+pg_sql postgres "CREATE ROLE stranger_$$ LOGIN" >/dev/null
+"$T/bin/apikeyctl" --db "$(pg_uri "stranger_$$")" list --json >"$T/stranger.out" 2>/dev/null
+rc=$?
+check "a role that is not the fleet's gets no keys (exit $rc)" test "$rc" -ne 0 -a ! -s "$T/stranger.out"
+"$T/bin/apikeyctl" --db "$(pg_uri "nosuchrole_$$")" list >/dev/null 2>&1
+expect_eq "... and a role that does not exist cannot connect (exit 5)" "$?" 5
+"$T/bin/apikeyctl" --db "$(pg_uri "$OWNER")" create --name x >/dev/null 2>"$T/dbcreate.err"
+expect_eq "create with --db: run it on a host (exit 2)" "$?" 2
+check "... says so" grep -q "run it on a host" "$T/dbcreate.err"
+"$T/bin/apikeyctl" --db "$(pg_uri "$OWNER")" --socket "$T/run-a/control.sock" list >/dev/null 2>&1
+expect_eq "--db with --socket: exit 2" "$?" 2
+"$T/bin/apikeyctl" --db "postgresql://$OWNER:pw@localhost/fleet" list >/dev/null 2>&1
+expect_eq "--db with a password in it: exit 2" "$?" 2
+
 # --- max-uses exact across three hosts ------------------------------------------
 limited=$(on a "$alice" create --name limited --max-uses 7)
 lid=$(key_id "$limited")
