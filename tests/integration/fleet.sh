@@ -196,6 +196,8 @@ check "... says so" grep -q "run it on a host" "$T/dbcreate.err"
 expect_eq "--db with --socket: exit 2" "$?" 2
 "$T/bin/apikeyctl" --db "postgresql://$OWNER:pw@localhost/fleet" list >/dev/null 2>&1
 expect_eq "--db with a password in it: exit 2" "$?" 2
+"$T/bin/apikeyctl" --socket "$T/run-a/control.sock" --key-file "$T/fleet.key" list >/dev/null 2>&1
+expect_eq "--key-file without --db: exit 2 (the daemon holds its own secret)" "$?" 2
 
 # --- max-uses exact across three hosts ------------------------------------------
 limited=$(on a "$alice" create --name limited --max-uses 7)
