@@ -42,14 +42,15 @@ fuzz_reply_SRC := tests/fuzz/fuzz_reply.c $(UTIL_SRC) tests/fuzz/pamstub.c $(COM
 fuzz_reply_LIBS := $(shell $(PKG_CONFIG) --libs pam)
 fuzz_module_args_SRC := tests/fuzz/fuzz_module_args.c $(UTIL_SRC) tests/fuzz/pamstub.c pam_apikey/args.c
 fuzz_module_args_LIBS := $(shell $(PKG_CONFIG) --libs pam)
+# apikeyctl's sources besides main(): its own files, and the daemon's row
+# MAC (`--db URI disable|enable` seal a fleet row as apikeyd does).
+CTL_SRC := $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c)) apikeyd/rowmac.c
 # apikeyctl without its main().
-fuzz_cli_args_SRC := tests/fuzz/fuzz_cli_args.c $(UTIL_SRC) $(COMMON_SRC) \
-                     $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c))
+fuzz_cli_args_SRC := tests/fuzz/fuzz_cli_args.c $(UTIL_SRC) $(COMMON_SRC) $(CTL_SRC)
 fuzz_cli_args_LIBS := $(CTL_LIBS)
 # Includes apikeyctl/main.c (for its static run()); the connection is the
 # harness's (ld --wrap).
-fuzz_ctl_reply_SRC := tests/fuzz/fuzz_ctl_reply.c $(UTIL_SRC) $(COMMON_SRC) \
-                      $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c))
+fuzz_ctl_reply_SRC := tests/fuzz/fuzz_ctl_reply.c $(UTIL_SRC) $(COMMON_SRC) $(CTL_SRC)
 fuzz_ctl_reply_LIBS := -Wl,--wrap=transport_connect -Wl,--wrap=transport_check_peer $(CTL_LIBS)
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
