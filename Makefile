@@ -70,7 +70,7 @@ RELRO    := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 PROG_CFLAGS := $(BASE_CFLAGS) -fPIE
 PROG_LDFLAGS := -pie $(RELRO) $(LDFLAGS) $(EXTRA_LDFLAGS)
 MOD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(PAM_CFLAGS)
-MOD_LDFLAGS := -shared $(RELRO) -Wl,--version-script=pam_apikey/pam_apikey.map -Wl,--no-undefined $(LDFLAGS) \
+MOD_LDFLAGS := -shared $(RELRO) -Wl,-z,nodelete -Wl,--version-script=pam_apikey/pam_apikey.map -Wl,--no-undefined $(LDFLAGS) \
                $(EXTRA_LDFLAGS)
 
 COMMON_SRC  := common/key.c common/wire.c common/proto.c common/transport.c
