@@ -132,6 +132,10 @@ struct pam_work {
         int expect;                /* PAM code that counts as expected */
         /* The floor: also one echo exchange per op. */
         const char *echo_socket;
+        /* A module the client process keeps loaded (dlopen RTLD_NODELETE at
+         * its first op), as pam_apikey.so keeps itself (-z nodelete): the
+         * floor of a process that runs many transactions. */
+        const char *pin_module;
 };
 enum outcome pam_work_op(void *ctx, uint64_t *rng);
 /* PAM_RHOST of one request: a random address of 198.18.0.0/15 (RFC 2544,

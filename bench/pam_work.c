@@ -4,6 +4,7 @@
  *
  * Like sshd, the application installs its own PAM_FAIL_DELAY function, so a
  * refused key costs its work and not the 2 s delay a module asks libpam for. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,20 @@ void bench_rhost(uint64_t *rng, char *buf, size_t bufsz)
                  (unsigned)((x >> 16) & 0xff));
 }
 
+/* Once per client process (each is forked for its cell): libpam's own
+ * dlopen of the module then finds it loaded, and its dlclose keeps it. */
+static bool pin_once(const char *path)
+{
+        static bool pinned;
+
+        if (!pinned && dlopen(path, RTLD_NOW | RTLD_NODELETE) == NULL) {
+                report_once(path, dlerror());
+                return false;
+        }
+        pinned = true;
+        return true;
+}
+
 enum outcome pam_work_op(void *ctx, uint64_t *rng)
 {
         const struct pam_work *w = ctx;
@@ -107,6 +122,8 @@ enum outcome pam_work_op(void *ctx, uint64_t *rng)
         const char *key = NULL;
         int r;
 
+        if (w->pin_module && !pin_once(w->pin_module))
+                return OUT_ERROR;
         if (w->fixed_answer)
                 snprintf(answer, sizeof(answer), "%s", w->fixed_answer);
         else if (w->keys && w->keys->n) {

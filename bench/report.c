@@ -226,6 +226,14 @@ void report_print(const struct report *r)
                        cpu_ratio(r, "apikey_valid", c), syscalls_per_op(r, "apikey_valid", c, true),
                        syscalls_per_op(r, "apikey_valid", c, false));
         }
+        if (report_find(r, "floor_resident")) {
+                printf("  against the floor with pam_permit.so kept loaded, as pam_apikey.so keeps itself: median "
+                       "apikey/floor_resident %.3f (1 client)\n", cell_ratio(r, "apikey_valid", "floor_resident", 1, true));
+                for (size_t i = 0; i < r->o->n_clients; i++)
+                        printf("  %3u clients: throughput apikey/floor_resident %6.3f  module_echo/floor_resident %6.3f\n",
+                               r->o->clients[i], cell_ratio(r, "apikey_valid", "floor_resident", r->o->clients[i], false),
+                               cell_ratio(r, "module_echo", "floor_resident", r->o->clients[i], false));
+        }
         printf("\ntotal %.1f s\n", r->total_seconds);
         fflush(stdout);
 }
@@ -287,6 +295,8 @@ static void json_ratios(FILE *f, const struct report *r)
         json_num(f, "latency_large_over_small_store", cell_ratio(r, "apikey_valid", "apikey_valid_small", 1, true),
                  true);
         json_num(f, "latency_module_echo_over_floor", cell_ratio(r, "module_echo", "floor", 1, true), true);
+        json_num(f, "latency_apikey_over_floor_resident", cell_ratio(r, "apikey_valid", "floor_resident", 1, true),
+                 true);
         fprintf(f, "\"p99_over_p50_floor\": {");
         for (size_t i = 0; i < r->o->n_clients; i++) {
                 char name[16];
@@ -305,6 +315,13 @@ static void json_ratios(FILE *f, const struct report *r)
                 char name[16];
                 snprintf(name, sizeof(name), "%u", r->o->clients[i]);
                 json_num(f, name, cell_ratio(r, "apikey_valid", "floor", r->o->clients[i], false),
+                         i + 1 < r->o->n_clients);
+        }
+        fprintf(f, "}, \"throughput_apikey_over_floor_resident\": {");
+        for (size_t i = 0; i < r->o->n_clients; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), "%u", r->o->clients[i]);
+                json_num(f, name, cell_ratio(r, "apikey_valid", "floor_resident", r->o->clients[i], false),
                          i + 1 < r->o->n_clients);
         }
         fprintf(f, "}, \"cpu_srv_apikey_over_echo\": {");

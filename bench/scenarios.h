@@ -22,6 +22,7 @@ struct bench {
         char run_dir[BENCH_PATH_MAX]; /* the daemon's sockets, whichever store it serves */
         char echo_sock[BENCH_PATH_MAX];
         char grant_sock[BENCH_PATH_MAX]; /* the granting echo server (module_echo row) */
+        char permit_so[BENCH_PATH_MAX];  /* pam_permit.so's path, for floor_resident ("": not found) */
         char user[32];          /* throwaway account: owns the keys, has a password */
         uid_t uid;
         bool user_made;
