@@ -123,8 +123,9 @@ $(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC) $(TOOL_SRC))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
 
-# apikeyd/rowmac.c: `--db URI disable|enable` seal a fleet row as apikeyd does.
-$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC) apikeyd/rowmac.c)
+# apikeyd/rowmac.c and store_pg_row.c: `--db URI list|show|disable|enable` read a fleet row
+# and seal it as apikeyd does.
+$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC) apikeyd/rowmac.c apikeyd/store_pg_row.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(CTL_LIBS)
 

@@ -65,7 +65,7 @@ int fleet_connect(const char *uri, PGconn **ret)
         /* Ours first: a value in the URI (expanded from dbname) overrides
          * them. No NOTICEs ("already exists, skipping") on stderr. */
         const char *const keys[] = { "connect_timeout", "application_name", "options", "dbname", NULL };
-        const char *const vals[] = { "10", "apikeyctl fleet", "-c client_min_messages=warning", uri, NULL };
+        const char *const vals[] = { "10", "apikeyctl fleet", "-c client_min_messages=warning -c bytea_output=hex", uri, NULL };
         PGconn *c;
         int r = refuse_password(uri);
 

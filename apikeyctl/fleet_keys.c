@@ -26,17 +26,16 @@
  * here. */
 #define audit_record store_audit_record
 #include "../apikeyd/rowmac.h"
+#include "../apikeyd/store_pg_row.h"
 #undef audit_record
 #include "fleet.h"
 #include "print.h"
 
+/* The keys columns as apikeyd reads them (apikeyd/store_pg_row.h), and
+ * whether a service ID key's service ID logs in as root. */
 #define COLUMNS                                                                                            \
-        "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, "      \
-        "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
-        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by, orphaned_at, " \
-        "encode(mac, 'hex'), scope, hash_key, "                                                           \
-        "(owner_type = 'service' AND EXISTS (SELECT 1 FROM apikey.service_ids s WHERE s.name = owner_name " \
-        "AND s.unix_uid = 0))"
+        PG_KEY_COLUMNS ", (owner_type = 'service' AND EXISTS (SELECT 1 FROM apikey.service_ids s "      \
+        "WHERE s.name = owner_name AND s.unix_uid = 0))"
 
 struct fleet_row {
         struct key_record k;
@@ -46,64 +45,16 @@ struct fleet_row {
         bool sid_is_root; /* a service ID key whose service ID logs in as uid 0 */
 };
 
-static void get_text(const PGresult *res, int i, int col, char *out, size_t sz)
-{
-        snprintf(out, sz, "%s", PQgetisnull(res, i, col) ? "" : PQgetvalue(res, i, col));
-}
-
-static long long get_int(const PGresult *res, int i, int col)
-{
-        return PQgetisnull(res, i, col) ? 0 : strtoll(PQgetvalue(res, i, col), NULL, 10);
-}
-
-static bool get_hex(const PGresult *res, int i, int col, uint8_t *out, size_t len)
-{
-        const char *v = PQgetvalue(res, i, col);
-        size_t got = 0;
-
-        if (PQgetisnull(res, i, col) || v[0] == '\\')
-                v += 2; /* "\x..." (bytea's own text form) */
-        return !PQgetisnull(res, i, col) && sodium_hex2bin(out, len, v, strlen(v), NULL, &got, NULL) == 0 &&
-               got == len;
-}
-
-/* As apikeyd's store_pg_keys.c reads a row, so that the MAC covers the same
- * bytes. */
+/* As apikeyd's store_pg_keys.c reads a row (the same decoder), so that the
+ * MAC covers the same bytes. */
 static void row_to_record(const PGresult *res, int i, struct fleet_row *ret)
 {
-        struct key_record *k = &ret->k;
-
         memset(ret, 0, sizeof(*ret));
-        (void)get_hex(res, i, 1, k->hash, KEY_HASH_LEN);
-        get_text(res, i, 0, k->id, sizeof(k->id));
-        get_text(res, i, 2, k->kind, sizeof(k->kind));
-        get_text(res, i, 3, k->owner_type, sizeof(k->owner_type));
-        get_text(res, i, 4, k->owner_name, sizeof(k->owner_name));
-        k->owner_uid = (uint32_t)get_int(res, i, 5);
-        get_text(res, i, 6, k->name, sizeof(k->name));
-        get_text(res, i, 7, k->description, sizeof(k->description));
-        get_text(res, i, 8, k->state, sizeof(k->state));
-        k->created_at = get_int(res, i, 9);
-        get_text(res, i, 10, k->created_by, sizeof(k->created_by));
-        k->last_used_at = get_int(res, i, 11);
-        get_text(res, i, 12, k->last_used_from, sizeof(k->last_used_from));
-        get_text(res, i, 13, k->last_used_service, sizeof(k->last_used_service));
-        k->use_count = (uint64_t)get_int(res, i, 14);
-        k->expires_at = get_int(res, i, 15);
-        k->locked = get_int(res, i, 16) != 0;
-        get_text(res, i, 17, k->services, sizeof(k->services));
-        get_text(res, i, 18, k->sources, sizeof(k->sources));
-        k->max_uses = (uint64_t)get_int(res, i, 19);
-        get_text(res, i, 20, k->leak_action, sizeof(k->leak_action));
-        get_text(res, i, 21, k->rotated_to, sizeof(k->rotated_to));
-        get_text(res, i, 22, k->retires, sizeof(k->retires));
-        get_text(res, i, 23, k->disabled_by, sizeof(k->disabled_by));
-        get_text(res, i, 24, k->locked_by, sizeof(k->locked_by));
-        k->orphaned_at = get_int(res, i, 25);
-        ret->has_mac = get_hex(res, i, 26, ret->mac, ROWMAC_LEN);
-        get_text(res, i, 27, k->scope, sizeof(k->scope));
-        get_text(res, i, 28, ret->hash_key, sizeof(ret->hash_key));
-        ret->sid_is_root = strcmp(PQgetvalue(res, i, 29), "t") == 0;
+        /* A row without a key hash cannot be a key: its MAC fails and it is
+         * never sealed (has_mac false), shown as tampered. */
+        if (pg_key_row_read(res, i, &ret->k, ret->mac, &ret->has_mac, ret->hash_key) < 0)
+                ret->has_mac = false;
+        ret->sid_is_root = strcmp(PQgetvalue(res, i, PG_KEY_NCOLUMNS), "t") == 0;
 }
 
 /* The fleet's row MAC key from --key-file: the file of `fleet init

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "store_backend.h"
+#include "store_pg_row.h" /* pg_get_text, pg_get_int, pg_get_bytes */
 
 #define PG_CONNECT_MS 1500
 #define PG_STATEMENT_MS 1500
@@ -63,12 +64,6 @@ int pg_exec(struct pg_store *s, const char *sql, const struct pg_params *p, PGre
 /* pg_exec for a statement whose rows do not matter; *ret_changed: how many
  * it changed (may be NULL). */
 int pg_command(struct pg_store *s, const char *sql, const struct pg_params *p, uint64_t *ret_changed);
-
-/* Reading a text-format result. */
-void pg_get_text(const PGresult *res, int row, int col, char *out, size_t outsz);
-int64_t pg_get_int(const PGresult *res, int row, int col);
-/* A bytea of exactly len bytes: 0, else -EIO. */
-int pg_get_bytes(const PGresult *res, int row, int col, uint8_t *out, size_t len);
 
 /* The row key for a key row's hash_key: NULL when this host cannot check
  * it (another host's imported key). */

@@ -18,11 +18,6 @@
 #include "rowmac.h"
 #include "store_pg.h"
 
-#define KEY_COLUMNS                                                                                        \
-        "id, hash, kind, owner_type, owner_name, owner_uid, name, description, state, created_at, "      \
-        "created_by, last_used_at, last_used_from, last_used_service, use_count, expires_at, locked, "   \
-        "services, sources, max_uses, leak_action, rotated_to, retires, disabled_by, locked_by, orphaned_at, mac, " \
-        "scope, hash_key"
 #define CAS_TRIES 64 /* changes by other hosts a change gives way to before it gives up */
 
 /* The row's MAC and whether it matches k's; NULL key: this host cannot
@@ -36,50 +31,23 @@ static bool mac_ok(const uint8_t *key, const uint8_t stored[ROWMAC_LEN], const s
         return ok;
 }
 
+/* The row as apikeyctl --db reads it too (store_pg_row.c), then checked. */
 static int row_to_record(struct pg_store *s, const PGresult *res, int i, struct key_record *k,
                          uint8_t ret_mac[ROWMAC_LEN])
 {
-        uint8_t mac[ROWMAC_LEN] = { 0 };
+        uint8_t mac[ROWMAC_LEN];
         char hash_key[STORE_SCOPE_MAX + 1];
         const uint8_t *key;
+        bool has_mac;
 
-        memset(k, 0, sizeof(*k));
-        if (pg_get_bytes(res, i, 1, k->hash, KEY_HASH_LEN) < 0)
+        if (pg_key_row_read(res, i, k, mac, &has_mac, hash_key) < 0)
                 return -EIO;
-        pg_get_text(res, i, 0, k->id, sizeof(k->id));
-        pg_get_text(res, i, 2, k->kind, sizeof(k->kind));
-        pg_get_text(res, i, 3, k->owner_type, sizeof(k->owner_type));
-        pg_get_text(res, i, 4, k->owner_name, sizeof(k->owner_name));
-        k->owner_uid = (uint32_t)pg_get_int(res, i, 5);
-        pg_get_text(res, i, 6, k->name, sizeof(k->name));
-        pg_get_text(res, i, 7, k->description, sizeof(k->description));
-        pg_get_text(res, i, 8, k->state, sizeof(k->state));
-        k->created_at = pg_get_int(res, i, 9);
-        pg_get_text(res, i, 10, k->created_by, sizeof(k->created_by));
-        k->last_used_at = pg_get_int(res, i, 11);
-        pg_get_text(res, i, 12, k->last_used_from, sizeof(k->last_used_from));
-        pg_get_text(res, i, 13, k->last_used_service, sizeof(k->last_used_service));
-        k->use_count = (uint64_t)pg_get_int(res, i, 14);
-        k->expires_at = pg_get_int(res, i, 15);
-        k->locked = pg_get_int(res, i, 16) != 0;
-        pg_get_text(res, i, 17, k->services, sizeof(k->services));
-        pg_get_text(res, i, 18, k->sources, sizeof(k->sources));
-        k->max_uses = (uint64_t)pg_get_int(res, i, 19);
-        pg_get_text(res, i, 20, k->leak_action, sizeof(k->leak_action));
-        pg_get_text(res, i, 21, k->rotated_to, sizeof(k->rotated_to));
-        pg_get_text(res, i, 22, k->retires, sizeof(k->retires));
-        pg_get_text(res, i, 23, k->disabled_by, sizeof(k->disabled_by));
-        pg_get_text(res, i, 24, k->locked_by, sizeof(k->locked_by));
-        k->orphaned_at = pg_get_int(res, i, 25);
-        (void)pg_get_bytes(res, i, 26, mac, ROWMAC_LEN); /* a missing MAC matches nothing */
-        pg_get_text(res, i, 27, k->scope, sizeof(k->scope));
-        pg_get_text(res, i, 28, hash_key, sizeof(hash_key));
         /* "" is the store's own secret (store.h): here the fleet's. */
         snprintf(k->hash_key, sizeof(k->hash_key), "%s", strcmp(hash_key, "fleet") == 0 ? "" : hash_key);
         key = pg_row_key_for(s, hash_key);
         /* Another host's imported key cannot be checked here, nor used
          * (keyview.c refuses its hash_key): not tampered, only foreign. */
-        k->tampered = key && !mac_ok(key, mac, k);
+        k->tampered = key && (!has_mac || !mac_ok(key, mac, k));
         if (ret_mac)
                 memcpy(ret_mac, mac, ROWMAC_LEN);
         sodium_memzero(mac, sizeof(mac));
@@ -152,7 +120,7 @@ static int get_with_mac(struct pg_store *s, const char *id, struct key_record *r
         int r;
 
         pg_param_text(&p, id);
-        r = pg_exec(s, "SELECT " KEY_COLUMNS " FROM apikey.keys WHERE id = $1", &p, &res);
+        r = pg_exec(s, "SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id = $1", &p, &res);
         if (r < 0)
                 return r;
         r = PQntuples(res) == 1 ? row_to_record(s, res, 0, ret, ret_mac) : -ENOENT;
@@ -420,10 +388,10 @@ int pg_key_list(struct store *base, const struct key_filter *f, store_key_cb cb,
         f = f ? f : &filter_any;
         filter_sql(f, &p, where, sizeof(where));
         if (f->limit)
-                snprintf(sql, sizeof(sql), "SELECT " KEY_COLUMNS " FROM apikey.keys%s ORDER BY created_at, id LIMIT %u",
+                snprintf(sql, sizeof(sql), "SELECT " PG_KEY_COLUMNS " FROM apikey.keys%s ORDER BY created_at, id LIMIT %u",
                          where, f->limit);
         else
-                snprintf(sql, sizeof(sql), "SELECT " KEY_COLUMNS " FROM apikey.keys%s ORDER BY created_at, id", where);
+                snprintf(sql, sizeof(sql), "SELECT " PG_KEY_COLUMNS " FROM apikey.keys%s ORDER BY created_at, id", where);
         r = pg_exec(s, sql, &p, &res);
         if (r < 0)
                 return r;
