@@ -5,7 +5,9 @@
  *   receive records (MSG_KEY_INFO, MSG_SID_INFO, MSG_AUDIT_RECORD; up to
  *   CTL_MAX_RECORDS) until the MSG_CTL_REPLY.
  *
- * The whole exchange must finish within CTL_TIMEOUT_MS. The buffers held a
+ * Each message must come within CTL_TIMEOUT_MS: the connection, the request
+ * and the first message, and each message after it (a long audit --verify
+ * sends MSG_PROGRESS now and then to say it is still going). The buffers held a
  * key (the new one after create and rotate, the one found by scan): they are
  * wiped before returning. */
 #include <errno.h>
@@ -127,6 +129,10 @@ static int receive(int fd, const struct ctl_options *o, int64_t deadline, struct
 
                 if (r < 0)
                         return io_error(o->socket, r);
+                if (m.type == MSG_PROGRESS) {
+                        deadline = transport_now_ms() + CTL_TIMEOUT_MS;
+                        continue;
+                }
                 if (m.type == MSG_CTL_REPLY)
                         return reply_decode(&m, reply) < 0 ? ctl_protocol_error("malformed reply") : EXIT_OK;
                 if (!rec_type_of(m.type))

@@ -23,6 +23,7 @@
 #define PAGE_STEP 64       /* records per step: 64 * WIRE_MAX_MSG stays under CONN_QUEUE_MAX */
 #define VERIFY_STEP 256    /* records checked per step of audit --verify (about a millisecond) */
 #define WRITER_WAIT_MS 3000 /* how long an answer waits for pending records to be written */
+#define PROGRESS_MS 2000    /* a verify still going says so this often (the CLI waits 10 s for a message) */
 #define STOP_PAGE_FULL ECANCELED /* a visitor's way to end a query early */
 
 enum page_kind { PAGE_KEYS, PAGE_AUDIT, PAGE_VERIFY };
@@ -46,7 +47,25 @@ struct page {
         char key_id[KEY_ID_LEN + 1], identity[PROTO_IDENTITY_MAX + 1];
         /* PAGE_VERIFY */
         struct verify_state v;
+        int64_t progress_ms; /* when it last said it is still going */
+        uint64_t checked;    /* about how many rows it has checked */
 };
+
+/* A verify walks every record and key row: a million keys take seconds.
+ * The client waits CTL_TIMEOUT_MS for each message, not for the whole
+ * answer, so a long verify tells it now and then that it is still going. */
+static int verify_progress(const struct peer *p, struct page *pg)
+{
+        struct wire_buf b;
+        int64_t now = transport_now_ms();
+
+        if (now - pg->progress_ms < PROGRESS_MS)
+                return 0;
+        pg->progress_ms = now;
+        wire_init(&b, MSG_PROGRESS);
+        wire_put_u64(&b, TAG_KEY_COUNT, pg->checked);
+        return peer_send(p, &b);
+}
 
 static int reply_end(const struct peer *p, struct page *pg)
 {
@@ -174,9 +193,10 @@ static int page_step(const struct peer *p, void *state)
                 if (r < 0)
                         return (r = reply_status(p, pg, STATUS_INTERNAL, "could not read the audit log")) < 0 ? r
                                                                                                          : PRODUCE_DONE;
-                if (r > 0)
-                        return PRODUCE_MORE;
-                return PRODUCE_MORE; /* then the breaks and the reply */
+                pg->checked += VERIFY_STEP;
+                if (r > 0 && (r = verify_progress(p, pg)) < 0)
+                        return r; /* the connection is gone */
+                return PRODUCE_MORE; /* more steps, or then the breaks and the reply */
         }
         if (pg->kind == PAGE_VERIFY)
                 return verify_reply(p, pg);
@@ -214,6 +234,7 @@ static struct page *page_new(struct ctl_ctx *c, enum page_kind kind, bool need_t
         pg->need_ticket = need_ticket;
         pg->ticket = writer_ticket(c->d);
         pg->wait_until_ms = transport_now_ms() + WRITER_WAIT_MS;
+        pg->progress_ms = transport_now_ms();
         return pg;
 }
 

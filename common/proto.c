@@ -125,6 +125,10 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_SERVICE_ID),
                 .required = BIT(TAG_RESULT) | BIT(TAG_MESSAGE),
         },
+        [MSG_PROGRESS] = {
+                .allowed = BIT(TAG_KEY_COUNT),
+                .required = BIT(TAG_KEY_COUNT),
+        },
         [MSG_LEAK_REPORT] = {
                 .allowed = BIT(TAG_KEY) | BIT(TAG_SERVICE) | BIT(TAG_RHOST) | BIT(TAG_TTY),
                 .required = BIT(TAG_KEY),

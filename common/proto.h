@@ -22,6 +22,7 @@ enum msg_type {
         MSG_LEAK_REPORT = 8,  /* module -> daemon, auth socket: a key typed as a user name */
         MSG_BLOCKED = 9,      /* daemon -> CLI (status, admins): a rate-limited source */
         MSG_AUDIT_BREAK = 10, /* daemon -> CLI (audit --verify): one break, gap or changed row */
+        MSG_PROGRESS = 11,    /* daemon -> CLI (audit --verify): still working, rows checked so far */
         _MSG_TYPE_MAX
 };
 
