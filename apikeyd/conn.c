@@ -280,6 +280,16 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* The life bound is there for clients that read slowly. A step that
+ * renews it says the time so far was the daemon's own work (a walk that
+ * ends with the store's size), during which the socket took every message:
+ * steps run only when everything queued before was written (conn_pump). A
+ * client that then stops reading still has 5 s after the queue stalls. */
+void conn_renew_life(struct conn *c)
+{
+        c->started_ms = transport_now_ms();
+}
+
 int conn_produce(struct conn *c, produce_fn step, void *state, void (*free_state)(void *))
 {
         if (c->step) {

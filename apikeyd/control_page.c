@@ -51,9 +51,12 @@ struct page {
         uint64_t checked;    /* about how many rows it has checked */
 };
 
-/* A verify walks every record and key row: a million keys take seconds.
- * The client waits CTL_TIMEOUT_MS for each message, not for the whole
- * answer, so a long verify tells it now and then that it is still going. */
+/* A verify walks every record and key row: a million keys take seconds,
+ * more beside heavy load. The client waits CTL_TIMEOUT_MS for each message,
+ * not for the whole answer, so a long verify tells it now and then that it
+ * is still going; and since the walk's time is the daemon's, each message
+ * renews the connection's life bound (conn.c), which would otherwise drop
+ * a verify still walking after CONN_MAX_LIFE_MS. */
 static int verify_progress(const struct peer *p, struct page *pg)
 {
         struct wire_buf b;
@@ -64,6 +67,7 @@ static int verify_progress(const struct peer *p, struct page *pg)
         pg->progress_ms = now;
         wire_init(&b, MSG_PROGRESS);
         wire_put_u64(&b, TAG_KEY_COUNT, pg->checked);
+        peer_renew_life(p);
         return peer_send(p, &b);
 }
 

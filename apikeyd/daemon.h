@@ -140,6 +140,8 @@ int peer_send(const struct peer *p, struct wire_buf *b);
 enum { PRODUCE_DONE = 0, PRODUCE_MORE = 1, PRODUCE_WAIT = 2 };
 typedef int (*produce_fn)(const struct peer *p, void *state);
 int peer_produce(const struct peer *p, produce_fn step, void *state, void (*free_state)(void *));
+/* From a step: conn_renew_life() for the peer's connection. */
+void peer_renew_life(const struct peer *p);
 
 void auth_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
 void leak_report_handle(struct daemon *d, const struct peer *p, const struct wire_msg *req);
@@ -156,6 +158,9 @@ int conn_setup(struct daemon *d);
 int conn_new(struct daemon *d, int fd, const struct peer *p, enum listener_kind kind);
 int conn_queue(struct conn *c, const uint8_t *data, size_t len);
 int conn_produce(struct conn *c, produce_fn step, void *state, void (*free_state)(void *));
+/* The connection's life bound (CONN_MAX_LIFE_MS) counts from now: for an
+ * answer whose time is the daemon's own work, not the client's reading. */
+void conn_renew_life(struct conn *c);
 /* server.c: a connection of uid closed. */
 void server_connection_closed(struct daemon *d, uid_t uid);
 int server_setup_idle(struct daemon *d);

@@ -197,6 +197,11 @@ int peer_produce(const struct peer *p, produce_fn step, void *state, void (*free
         return conn_produce(p->conn, step, state, free_state);
 }
 
+void peer_renew_life(const struct peer *p)
+{
+        conn_renew_life(p->conn);
+}
+
 int account_uid(const char *name, uid_t *ret)
 {
         return account_by_name(name, ret);
