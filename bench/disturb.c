@@ -83,7 +83,9 @@ void disturb_verify(void *arg, uint64_t start_ns)
                 int r = ctl_run(d->o, d->ctl_sock, args, NULL);
                 if (r == 0 || r == 1) /* 1: a broken chain is an answer too */
                         d->rounds++;
-                else
+                else {
                         d->errors++;
+                        d->last_status = r;
+                }
         }
 }

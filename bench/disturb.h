@@ -14,6 +14,7 @@ struct disturb {
         unsigned long rounds;   /* requests made (readers opened, verify runs answered) */
         unsigned long dropped;  /* readers the daemon dropped */
         unsigned long errors;   /* verify runs that got no answer */
+        int last_status;        /* apikeyctl's exit status of the last of those */
 };
 
 /* during_fn for load_spec. */

@@ -196,8 +196,8 @@ static int disturbed_rows(struct bench *b, struct pam_work *valid)
         if (r == 0 && bench_wants(b->o, "apikey_valid_verify")) {
                 bench_log(b->o, "audit --verify: %lu runs answered, %lu unanswered", verify.rounds, verify.errors);
                 if (verify.errors || verify.rounds == 0)
-                        bench_fail(b, "audit --verify beside logins: %lu runs answered, %lu unanswered",
-                                   verify.rounds, verify.errors);
+                        bench_fail(b, "audit --verify beside logins: %lu runs answered, %lu unanswered "
+                                   "(apikeyctl exited with %d)", verify.rounds, verify.errors, verify.last_status);
         }
         return r;
 }
