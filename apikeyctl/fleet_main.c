@@ -6,12 +6,17 @@
 
 bool fleet_is_command(int argc, char **argv)
 {
-        /* The first word that is not an option before it: only --json and
-         * --help may come before "fleet" (the control socket means nothing
-         * to it). */
+        /* The first word that is not an option before it: only --json,
+         * --help and --db (with its value) may come before "fleet" (the
+         * control socket means nothing to it). */
         for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+                    strncmp(argv[i], "--db=", 5) == 0)
                         continue;
+                if (strcmp(argv[i], "--db") == 0) {
+                        i++; /* its value */
+                        continue;
+                }
                 if (strcmp(argv[i], "help") == 0) /* apikeyctl help fleet */
                         return i + 1 < argc && strcmp(argv[i + 1], "fleet") == 0;
                 return strcmp(argv[i], "fleet") == 0;

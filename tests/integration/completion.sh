@@ -90,4 +90,16 @@ touch "$T/scanme.log"
 check "scan completes file names" grep -qx "$T/scanme.log" <<<"$(complete_as root scan "$T/scanm")"
 expect_eq "without a daemon, no IDs (and no error)" \
         "$(APIKEY_CONTROL_SOCKET=$T/none bash -c 'source "$1"; COMP_WORDS=("$2" show ""); COMP_CWORD=2; _apikeyctl 2>&1; echo "${COMPREPLY[*]}"' _ "$T/bin/completion" "$T/bin/apikeyctl")" ""
+# A fleet admin's seat: --db and --key-file before the key commands.
+check "the first options include --db and --key-file" bash -c 'grep -qx -- --db <<<"$1" && grep -qx -- --key-file <<<"$1"' \
+        _ "$(complete_as root --)"
+check "list's options include --db" grep -qx -- --db <<<"$(complete_as root list --)"
+check "create's do not (it runs on a host)" bash -c '! grep -qx -- --db <<<"$1"' _ "$(complete_as root create --)"
+expect_eq "--db offers the URI scheme" "$(complete_as root --db "")" "postgresql://"
+touch "$T/fleet.key"
+expect_eq "--key-file completes file names" "$(complete_as root --key-file "$T/fleet.k")" "$T/fleet.key"
+expect_eq "--db's value is not taken for the command" \
+        "$(complete_as root --db postgresql://x --key-file "$T/fleet.key" di)" disable
+expect_eq "an unreachable --db gives no key IDs (and no error)" \
+        "$(complete_as root --db "postgresql:///none?host=$T&connect_timeout=2" show "")" ""
 check "bash-completion loads it by the command's name" bash -c 'source "$1" && complete -p apikeyctl | grep -q _apikeyctl' _ completion/apikeyctl

@@ -148,6 +148,13 @@ expect_eq "the fleet admin lists keys of every scope (g1's, g2's)" \
 expect_eq "... printed as the daemon prints them" "$(jq -r --arg a "$kaid" '.[] | select(.id == $a) | .identity + " " + .state' <<<"$listed")" \
         "user:$alice active"
 expect_eq "... --user filters" "$(admin list --json --user nobody-$$ | jq length)" 0
+complete_ids() { # the key IDs bash completion offers after: apikeyctl --db URI show
+        bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+                _apikeyctl; printf "%s\n" "${COMPREPLY[@]}"' _ completion/apikeyctl "$T/bin/apikeyctl" --db "$1" show ""
+}
+check "completion with --db offers the fleet's key IDs" grep -qx "$kaid" <<<"$(complete_ids "$(pg_uri "$OWNER")")"
+check "... and to a host's role only its scopes' (not g2's)" \
+        bash -c 'grep -qx "$1" <<<"$3" && ! grep -qx "$2" <<<"$3"' _ "$kaid" "$kcid" "$(complete_ids "$(pg_uri apikeyd_a)")"
 admin disable "$kaid" --key-file "$T/fleet.key" >/dev/null
 expect_eq "disabled from the admin's seat (--key-file): b refuses the next login" "$(login b "$alice" "$ka")" PAM_AUTH_ERR
 expect_eq "... as disabled, not tampered (the row is sealed as apikeyd seals it)" "$(audit_result b "$kaid")" disabled

@@ -140,6 +140,8 @@ check "groups --json: every group and its hosts" jq -e '
         map({name, hosts}) == [{"name": "prod", "hosts": ["db1", "web1"]}, {"name": "web", "hosts": ["web1", "web2"]}]
         and all(.[]; .keys == 0 and .service_ids == 0)' <<<"$(fleet groups --json)"
 check "--json before fleet works too" jq -e 'length == 2' <<<"$("$T/bin/apikeyctl" --json fleet --db "$OWNER" groups)"
+check "--db before fleet works too" jq -e 'length == 2' <<<"$("$T/bin/apikeyctl" --db "$OWNER" fleet groups --json)"
+check "... and --db=URI" jq -e 'length == 2' <<<"$("$T/bin/apikeyctl" --db="$OWNER" --json fleet groups)"
 check "a host's role sees only itself in fleet hosts" jq -e 'map(.name) == ["web2"]' \
         <<<"$("$T/bin/apikeyctl" fleet --db "$(pg_uri apikeyd_web2)" hosts --json)"
 expect_eq "a host's role may not add hosts: exit 3" \
