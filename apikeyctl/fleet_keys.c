@@ -153,6 +153,7 @@ static int add_info(struct rec_list *l, const struct fleet_row *row, const uint8
         info.sources = dup_or_null(k->sources, &oom);
         info.leak_action = dup_or_null(k->leak_action, &oom);
         info.rotated_to = dup_or_null(k->rotated_to[0] ? k->rotated_to : NULL, &oom);
+        info.scope = dup_or_null(k->scope[0] ? k->scope : NULL, &oom);
         info.owner_uid = U(k->owner_uid);
         info.created_at = U(k->created_at);
         info.last_used_at = U(k->last_used_at);

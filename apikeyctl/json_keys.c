@@ -25,6 +25,8 @@ static void key_restrictions(const struct key_info *k)
         json_str(k->leak_action);
         json_member("rotated_to");
         json_str(k->rotated_to);
+        json_member("scope");
+        json_str(k->scope);
 }
 
 static void key_fields(const struct key_info *k)

@@ -31,6 +31,7 @@ static const struct rec_field key_fields[] = {
         STR(key_info, sources, TAG_SOURCES),
         STR(key_info, leak_action, TAG_LEAK_ACTION),
         STR(key_info, rotated_to, TAG_ROTATED_TO),
+        STR(key_info, scope, TAG_SCOPE),
         U32(key_info, owner_uid, TAG_OWNER_UID),
         U64(key_info, created_at, TAG_CREATED_AT),
         U64(key_info, last_used_at, TAG_LAST_USED_AT),

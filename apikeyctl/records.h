@@ -11,6 +11,7 @@ struct key_info {
         char *id, *kind, *identity, *owner, *name, *description, *state;
         char *created_by, *last_used_from, *last_used_service;
         char *services, *sources, *leak_action, *rotated_to;
+        char *scope; /* a fleet key's: its host group, or "host:NAME" */
         struct opt_u64 owner_uid, created_at, last_used_at, use_count;
         struct opt_u64 expires_at, locked, max_uses;
 };

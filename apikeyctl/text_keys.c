@@ -79,6 +79,8 @@ static void show_restrictions(const struct key_info *k)
         text_field("Max uses", buf);
         text_field("Leak action", k->leak_action);
         text_field("Rotated to", k->rotated_to);
+        if (k->scope) /* a fleet key */
+                text_field("Scope", k->scope);
 }
 
 void text_key_show(const struct key_info *k)

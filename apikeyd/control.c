@@ -107,6 +107,9 @@ int ctl_send_key_info(struct ctl_ctx *c, const struct key_record *stored)
         wire_put_str(&b, TAG_LEAK_ACTION, k->leak_action);
         if (k->rotated_to[0])
                 wire_put_str(&b, TAG_ROTATED_TO, k->rotated_to);
+        _Static_assert(PROTO_SCOPE_MAX == STORE_SCOPE_MAX, "a scope fits the wire");
+        if (k->scope[0]) /* a fleet key: where it logs in */
+                wire_put_str(&b, TAG_SCOPE, k->scope);
         return peer_send(c->p, &b);
 }
 

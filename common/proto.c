@@ -68,6 +68,7 @@ static const struct tag_spec tag_specs[_TAG_MAX] = {
         [TAG_LIMIT] = { KIND_U32, 4 },
         [TAG_CURSOR] = { KIND_STR, PROTO_CURSOR_MAX },
         [TAG_RETIRES] = { KIND_STR, KEY_ID_LEN },
+        [TAG_SCOPE] = { KIND_STR, PROTO_SCOPE_MAX },
         [TAG_SEQ_END] = { KIND_U64, 8 },
         [TAG_POLICY] = { KIND_STR, PROTO_POLICY_MAX },
 };
@@ -139,7 +140,8 @@ static const struct type_spec type_specs[_MSG_TYPE_MAX] = {
                            BIT(TAG_CREATED_AT) | BIT(TAG_CREATED_BY) | BIT(TAG_LAST_USED_AT) |
                            BIT(TAG_LAST_USED_FROM) | BIT(TAG_LAST_USED_SERVICE) | BIT(TAG_USE_COUNT) |
                            BIT(TAG_EXPIRES_AT) | BIT(TAG_LOCKED) | BIT(TAG_SERVICES) | BIT(TAG_SOURCES) |
-                           BIT(TAG_MAX_USES) | BIT(TAG_LEAK_ACTION) | BIT(TAG_ROTATED_TO) | BIT(TAG_RETIRES),
+                           BIT(TAG_MAX_USES) | BIT(TAG_LEAK_ACTION) | BIT(TAG_ROTATED_TO) | BIT(TAG_RETIRES) |
+                           BIT(TAG_SCOPE),
                 .required = BIT(TAG_KEY_ID) | BIT(TAG_IDENTITY) | BIT(TAG_STATE),
         },
 };

@@ -89,6 +89,7 @@ enum tag {
                                 * (an audit seq in decimal, a key ID) when more records exist */
         TAG_RETIRES = 58,      /* key ID a key retires at its first use (in a key row's MAC) */
         TAG_SEQ_END = 59,      /* u64 last audit sequence number of a range */
+        TAG_SCOPE = 60,        /* a fleet key's scope: the host group, or "host:NAME", whose hosts take it */
         TAG_POLICY = 63,       /* status: "name=value ..." of the daemon's policy options */
         _TAG_MAX
 };
@@ -108,6 +109,7 @@ _Static_assert(_TAG_MAX <= 64, "tags are kept in 64-bit masks (proto.c)");
 #define PROTO_SERVICE_NAME_MAX 64 /* one PAM service name in a restriction */
 #define PROTO_SID_NAME_MAX 64
 #define PROTO_CURSOR_MAX 32
+#define PROTO_SCOPE_MAX 68 /* STORE_SCOPE_MAX */
 /* Records one reply of list or audit carries at most, whatever the request
  * asks: the rest comes in further pages (TAG_CURSOR). apikeyctl accepts this
  * many and more. */

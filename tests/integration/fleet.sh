@@ -75,6 +75,8 @@ key=$(on a "$alice" create --name fleet)
 id=$(key_id "$key")
 expect_eq "a key made through host a gets a's default group as scope" \
         "$(owner_sql "SELECT scope || ' ' || created_host FROM apikey.keys WHERE id = '$id'")" "g1 a"
+expect_eq "show --json through a host says its scope" "$(on a "$alice" show "$id" --json | jq -r .scope)" g1
+check "... and show says it in words" grep -qE "^Scope: +g1$" <<<"$(on b "$alice" show "$id")"
 expect_eq "it logs alice in on a" "$(login a "$alice" "$key")" PAM_SUCCESS
 expect_eq "... and on b, in a's group" "$(login b "$alice" "$key")" PAM_SUCCESS
 expect_eq "... but not on c, in another group" "$(login c "$alice" "$key")" PAM_AUTH_ERR
@@ -148,6 +150,8 @@ expect_eq "the fleet admin lists keys of every scope (g1's, g2's)" \
 expect_eq "... printed as the daemon prints them" "$(jq -r --arg a "$kaid" '.[] | select(.id == $a) | .identity + " " + .state' <<<"$listed")" \
         "user:$alice active"
 expect_eq "... --user filters" "$(admin list --json --user nobody-$$ | jq length)" 0
+expect_eq "... with each key's scope (g1's, g2's)" \
+        "$(jq -r --arg a "$kaid" --arg c "$kcid" '[.[] | select(.id == $a or .id == $c) | .scope] | sort | join(" ")' <<<"$listed")" "g1 g2"
 complete_ids() { # the key IDs bash completion offers after: apikeyctl --db URI show
         bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
                 _apikeyctl; printf "%s\n" "${COMPREPLY[@]}"' _ completion/apikeyctl "$T/bin/apikeyctl" --db "$1" show ""

@@ -25,6 +25,8 @@ plain_json=$(ctl_as "$alice" show "$pid" --json)
 check "an unrestricted key has [] for services and sources" jq -e '.services == [] and .sources == []' <<<"$plain_json"
 check "a key without name or description has null for them" jq -e '.name == null and .description == null' \
         <<<"$plain_json"
+check "a key of a host's own store has null for scope (only fleet keys have one)" jq -e 'has("scope") and .scope == null' \
+        <<<"$plain_json"
 check "create --json has the arrays too" jq -e '.services == ["sshd"]' \
         <<<"$(ctl_as "$alice" create --service sshd --json)"
 
