@@ -189,7 +189,9 @@
             kind: key.kind,
             state: [el("span", { class: "state state-" + key.state, text: key.state }),
                 key.locked ? el("span", { class: "badge", text: "locked" }) : null,
-                key.rotated_to ? el("div", { class: "subtle", text: "rotated to " + key.rotated_to }) : null],
+                key.rotated_to ? el("div", { class: "subtle", text: "rotated to " + key.rotated_to }) : null,
+                // A fleet key (PostgreSQL store): the hosts it logs in on.
+                key.scope ? el("div", { class: "subtle", text: "hosts of " + key.scope }) : null],
             created_at: [timeCell(key.created_at, ""),
                 key.created_by ? el("div", { class: "subtle", text: "by " + key.created_by }) : null],
             last_used_at: [timeCell(key.last_used_at, "never"),
