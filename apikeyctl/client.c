@@ -5,9 +5,9 @@
  *   receive records (MSG_KEY_INFO, MSG_SID_INFO, MSG_AUDIT_RECORD; up to
  *   CTL_MAX_RECORDS) until the MSG_CTL_REPLY.
  *
- * Each message must come within CTL_TIMEOUT_MS: the connection, the request
- * and the first message, and each message after it (a long audit --verify
- * sends MSG_PROGRESS now and then to say it is still going). The buffers held a
+ * The exchange must finish within CTL_TIMEOUT_MS of its start, or of the
+ * last MSG_PROGRESS (a long audit --verify sends one now and then to say it
+ * is still going). The buffers held a
  * key (the new one after create and rotate, the one found by scan): they are
  * wiped before returning. */
 #include <errno.h>

@@ -147,18 +147,16 @@ ssize_t transport_recv_record(int fd, uint8_t *buf, size_t bufsz)
         return n;
 }
 
-/* Called right after the request went out, when the answer is never there
- * yet: wait first, so a login costs one poll and one recvmsg instead of a
- * recvmsg that finds the queue empty, a poll and a recvmsg. */
+int transport_wait_readable(int fd, int64_t deadline_ms)
+{
+        return wait_fd(fd, POLLIN, deadline_ms);
+}
+
 int transport_recv(int fd, uint8_t *buf, size_t bufsz, struct wire_msg *m, int64_t deadline_ms)
 {
         for (;;) {
-                int r = wait_fd(fd, POLLIN, deadline_ms);
-                ssize_t n;
-
-                if (r < 0)
-                        return r;
-                n = transport_recv_record(fd, buf, bufsz);
+                ssize_t n = transport_recv_record(fd, buf, bufsz);
+                int r;
 
                 if (n == 0)
                         return -ECONNRESET;
@@ -170,5 +168,8 @@ int transport_recv(int fd, uint8_t *buf, size_t bufsz, struct wire_msg *m, int64
                 }
                 if (n != -EAGAIN)
                         return (int)n;
+                r = wait_fd(fd, POLLIN, deadline_ms);
+                if (r < 0)
+                        return r;
         }
 }

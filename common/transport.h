@@ -32,6 +32,11 @@ int transport_send(int fd, const struct wire_buf *b, int64_t deadline_ms);
  * protocol version), -EBADMSG (oversized or invalid) or another -errno. */
 int transport_recv(int fd, uint8_t *buf, size_t bufsz, struct wire_msg *m, int64_t deadline_ms);
 
+/* Waits until fd is readable (or closed) before the deadline: 0,
+ * -ETIMEDOUT or -errno. For an answer that cannot be there yet, so that
+ * transport_recv() does not first find the queue empty. */
+int transport_wait_readable(int fd, int64_t deadline_ms);
+
 /* One non-blocking recv of a whole record: returns its length, 0 when the
  * peer closed, -EAGAIN, -EMSGSIZE when it did not fit, or -errno. */
 ssize_t transport_recv_record(int fd, uint8_t *buf, size_t bufsz);

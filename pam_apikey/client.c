@@ -108,6 +108,11 @@ static int talk(const struct apikey_ctx *c, int fd, const struct wire_buf *req, 
         if (r != PAM_SUCCESS)
                 return r;
         r = transport_send(fd, req, deadline);
+        /* The verdict is never there the moment the request has gone: wait
+         * first (poll, recvmsg) rather than find the queue empty (recvmsg,
+         * poll, recvmsg): one system call less per login. */
+        if (r == 0)
+                r = transport_wait_readable(fd, deadline);
         if (r == 0)
                 r = transport_recv(fd, buf, sizeof(buf), &m, deadline);
         if (r == -ECONNRESET) {
