@@ -20,16 +20,15 @@ DEPS_STAMP  := $(BUILD)/.deps-ok
 
 PAM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags pam)
 PAM_LIBS    := $(shell $(PKG_CONFIG) --libs pam)
-DAEMON_PKGS := libsystemd sqlite3 libsodium inih libpq
-DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
+DAEMON_PKGS := libsystemd sqlite3 libsodium inih
+DAEMON_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS) libpq)
 DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS))
-# libpq: the fleet store (PostgreSQL). apikeyd links it (its store_pg*.c
-# backend, DAEMON_PKGS), and apikeyctl's `fleet` commands (with SQLite, for
-# `fleet import`, and libsodium, for `fleet init --key-file`); pam_apikey.so
-# never does.
+# libpq: the fleet store (PostgreSQL), for apikeyd's store_pg*.c backend and
+# apikeyctl's fleet and --db commands. Neither links it: apikeyd/libpq_dl.c
+# loads it (dlopen) when a fleet store is used, so a host on SQLite never
+# maps it and its 25 libraries. Its headers only; pam_apikey.so never uses it.
 PQ_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libpq)
-PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq)
-CTL_LIBS    := $(PQ_LIBS) $(shell $(PKG_CONFIG) --libs sqlite3 libsodium)
+CTL_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 libsodium)
 
 PAMDIR      ?= $(shell $(PKG_CONFIG) --variable=libdir pam)/security
 UNITDIR     ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd)
@@ -124,8 +123,9 @@ $(BUILD)/apikeyd: $(call prog_obj,$(DAEMON_SRC) $(COMMON_SRC) $(TOOL_SRC))
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(DAEMON_LIBS)
 
 # apikeyd/rowmac.c and store_pg_row.c: `--db URI list|show|disable|enable` read a fleet row
-# and seal it as apikeyd does.
-$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC) apikeyd/rowmac.c apikeyd/store_pg_row.c)
+# and seal it as apikeyd does; libpq_dl.c loads libpq for them and for fleet.
+$(BUILD)/apikeyctl: $(call prog_obj,$(CTL_SRC) $(COMMON_SRC) $(TOOL_SRC) apikeyd/rowmac.c apikeyd/store_pg_row.c \
+                    apikeyd/libpq_dl.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $^ $(PROG_LDFLAGS) $(CTL_LIBS)
 
@@ -240,7 +240,7 @@ BENCH_PG ?= $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),--pg=bench/pg-flee
 
 # Only the store and the hashing of the daemon: its audit_open() would
 # interpose on libaudit's, which libpam calls.
-BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c apikeyd/rowmac.c apikeyd/store.c $(wildcard apikeyd/store_sqlite*.c apikeyd/store_pg*.c) $(COMMON_SRC))
+BENCH_DAEMON_OBJ := $(call prog_obj,apikeyd/hashkey.c apikeyd/log.c apikeyd/rowmac.c apikeyd/store.c apikeyd/libpq_dl.c $(wildcard apikeyd/store_sqlite*.c apikeyd/store_pg*.c) $(COMMON_SRC))
 
 $(BUILD)/bench/apikey-bench: $(call prog_obj,$(BENCH_SRC)) $(BENCH_DAEMON_OBJ)
 	@mkdir -p $(dir $@)

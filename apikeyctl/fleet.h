@@ -15,7 +15,7 @@
 #ifndef APIKEYCTL_FLEET_H
 #define APIKEYCTL_FLEET_H
 
-#include <libpq-fe.h>
+#include "../apikeyd/libpq_dl.h" /* libpq-fe.h, and libpq loaded only when used */
 #include <stdbool.h>
 #include <stddef.h>
 

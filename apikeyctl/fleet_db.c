@@ -11,12 +11,12 @@
 static int refuse_password(const char *uri)
 {
         char *err = NULL;
-        PQconninfoOption *opts = PQconninfoParse(uri, &err);
+        PQconninfoOption *opts = sym_PQconninfoParse(uri, &err);
         int r = -1;
 
         if (!opts) {
                 ctl_err("--db: %s", err ? err : "not a valid URI");
-                PQfreemem(err);
+                sym_PQfreemem(err);
                 return EXIT_USAGE;
         }
         for (PQconninfoOption *p = opts; p->keyword; p++)
@@ -26,7 +26,7 @@ static int refuse_password(const char *uri)
                                 "certificate or peer authentication");
                         r = EXIT_USAGE;
                 }
-        PQconninfoFree(opts);
+        sym_PQconninfoFree(opts);
         return r;
 }
 
@@ -67,19 +67,24 @@ int fleet_connect(const char *uri, PGconn **ret)
         const char *const keys[] = { "connect_timeout", "application_name", "options", "dbname", NULL };
         const char *const vals[] = { "10", "apikeyctl fleet", "-c client_min_messages=warning -c bytea_output=hex", uri, NULL };
         PGconn *c;
-        int r = refuse_password(uri);
+        int r;
 
+        if (libpq_load() < 0) {
+                ctl_err("fleet: %s", libpq_error());
+                return EXIT_FAILURE_OTHER;
+        }
+        r = refuse_password(uri);
         if (r >= 0)
                 return r;
-        c = PQconnectdbParams(keys, vals, 1);
+        c = sym_PQconnectdbParams(keys, vals, 1);
         if (!c) {
                 ctl_err("fleet: out of memory");
                 return EXIT_FAILURE_OTHER;
         }
-        if (PQstatus(c) != CONNECTION_OK) {
-                report_text("connect", PQerrorMessage(c), NULL,
+        if (sym_PQstatus(c) != CONNECTION_OK) {
+                report_text("connect", sym_PQerrorMessage(c), NULL,
                             "check --db (host, port, dbname, user), that PostgreSQL runs, and pg_hba.conf");
-                PQfinish(c);
+                sym_PQfinish(c);
                 return EXIT_UNREACHABLE;
         }
         *ret = c;
@@ -93,14 +98,14 @@ static bool state_is(const char *state, const char *want)
 
 int fleet_report(PGconn *c, const PGresult *res, const char *doing)
 {
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-        const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        const char *state = res ? sym_PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        const char *msg = res ? sym_PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
         const char *advice = NULL;
         int code = EXIT_FAILURE_OTHER;
 
         if (!msg)
-                msg = PQerrorMessage(c);
-        if (PQstatus(c) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0)) {
+                msg = sym_PQerrorMessage(c);
+        if (sym_PQstatus(c) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0)) {
                 code = EXIT_UNREACHABLE;
                 advice = "the connection to the database was lost; nothing was changed: run the command again";
         } else if (state_is(state, "42501")) {
@@ -121,7 +126,7 @@ int fleet_report(PGconn *c, const PGresult *res, const char *doing)
         } else if (state_is(state, "22023")) {
                 code = EXIT_USAGE;
         }
-        report_text(doing, msg, res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL, advice);
+        report_text(doing, msg, res ? sym_PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL, advice);
         return code;
 }
 
@@ -129,15 +134,15 @@ int fleet_query(PGconn *c, const char *sql, int n, const char *const *params, PG
 {
         /* Without parameters, the simple protocol: a migration is many
          * statements in one string. */
-        PGresult *res = n ? PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
-        ExecStatusType st = PQresultStatus(res);
+        PGresult *res = n ? sym_PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0) : sym_PQexec(c, sql);
+        ExecStatusType st = sym_PQresultStatus(res);
 
         if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
                 *ret = res;
                 return EXIT_OK;
         }
         int code = fleet_report(c, res, NULL);
-        PQclear(res);
+        sym_PQclear(res);
         return code;
 }
 
@@ -147,7 +152,7 @@ int fleet_exec(PGconn *c, const char *sql)
         int r = fleet_query(c, sql, 0, NULL, &res);
 
         if (r == EXIT_OK)
-                PQclear(res);
+                sym_PQclear(res);
         return r;
 }
 
@@ -158,7 +163,7 @@ int fleet_begin(PGconn *c)
 
 void fleet_rollback(PGconn *c)
 {
-        PQclear(PQexec(c, "ROLLBACK"));
+        sym_PQclear(sym_PQexec(c, "ROLLBACK"));
 }
 
 void fleet_array_literal(const char *const *names, size_t n, char *buf, size_t sz)

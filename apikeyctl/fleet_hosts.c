@@ -13,7 +13,7 @@
 
 static void print_credential_howto(PGconn *c, const char *name, const char *role)
 {
-        const char *db = PQdb(c);
+        const char *db = sym_PQdb(c);
 
         printf("The role has no password. Give it a credential that never appears on a command line, one of:\n"
                "\n"
@@ -61,7 +61,7 @@ static int print_added(PGconn *c, const struct fleet_options *o, const char *rol
                         printf("\"host:%s\"", o->name);
                 }
                 json_member("database");
-                json_str(PQdb(c));
+                json_str(sym_PQdb(c));
                 fputs("}\n", stdout);
                 return EXIT_OK;
         }
@@ -103,7 +103,7 @@ int fleet_add_host(PGconn *c, const struct fleet_options *o)
                 fleet_rollback(c);
                 return r;
         }
-        PQclear(res);
+        sym_PQclear(res);
         if ((r = fleet_exec(c, "COMMIT")) != EXIT_OK)
                 return r;
         return print_added(c, o, role);
@@ -122,9 +122,9 @@ static int count_left(PGconn *c, const char *name, char *keys, char *sids, size_
 
         if (r != EXIT_OK)
                 return r;
-        snprintf(keys, sz, "%s", PQgetvalue(res, 0, 0));
-        snprintf(sids, sz, "%s", PQgetvalue(res, 0, 1));
-        PQclear(res);
+        snprintf(keys, sz, "%s", sym_PQgetvalue(res, 0, 0));
+        snprintf(sids, sz, "%s", sym_PQgetvalue(res, 0, 1));
+        sym_PQclear(res);
         return EXIT_OK;
 }
 
@@ -139,8 +139,8 @@ int fleet_remove_host(PGconn *c, const struct fleet_options *o)
                 return r;
         r = fleet_query(c, "SELECT apikey.remove_host($1)", 1, params, &res);
         if (r == EXIT_OK) {
-                snprintf(role, sizeof(role), "%s", PQgetvalue(res, 0, 0));
-                PQclear(res);
+                snprintf(role, sizeof(role), "%s", sym_PQgetvalue(res, 0, 0));
+                sym_PQclear(res);
                 r = count_left(c, o->name, keys, sids, sizeof(keys));
         }
         if (r == EXIT_OK)

@@ -78,23 +78,23 @@ static int drain(PGconn *c, int pending, int code)
         int nulls = 0;
 
         for (;;) {
-                PGresult *res = PQgetResult(c);
+                PGresult *res = sym_PQgetResult(c);
 
                 if (!res) {
                         /* One NULL ends each query's results; more than
                          * that and the sync never comes. */
-                        if (++nulls > pending + 1 || PQstatus(c) != CONNECTION_OK)
+                        if (++nulls > pending + 1 || sym_PQstatus(c) != CONNECTION_OK)
                                 return code == EXIT_OK ? fleet_report(c, NULL, "import") : code;
                         continue;
                 }
-                ExecStatusType st = PQresultStatus(res);
+                ExecStatusType st = sym_PQresultStatus(res);
                 if (st == PGRES_PIPELINE_SYNC) {
-                        PQclear(res);
+                        sym_PQclear(res);
                         return code;
                 }
                 if (st == PGRES_FATAL_ERROR && code == EXIT_OK)
                         code = fleet_report(c, res, "import");
-                PQclear(res);
+                sym_PQclear(res);
         }
 }
 
@@ -111,15 +111,15 @@ static int copy_table(sqlite3 *db, PGconn *c, const struct copy_spec *t, const c
                 ctl_err("fleet import: cannot read the %s: %s (is it an apikeyd store?)", t->what, sqlite3_errmsg(db));
                 return EXIT_FAILURE_OTHER;
         }
-        prep = PQprepare(c, "", t->insert, n, NULL);
-        if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
+        prep = sym_PQprepare(c, "", t->insert, n, NULL);
+        if (sym_PQresultStatus(prep) != PGRES_COMMAND_OK) {
                 code = fleet_report(c, prep, "import");
-                PQclear(prep);
+                sym_PQclear(prep);
                 sqlite3_finalize(st);
                 return code;
         }
-        PQclear(prep);
-        if (!PQenterPipelineMode(c)) {
+        sym_PQclear(prep);
+        if (!sym_PQenterPipelineMode(c)) {
                 sqlite3_finalize(st);
                 return fleet_report(c, NULL, "import");
         }
@@ -146,13 +146,13 @@ static int copy_table(sqlite3 *db, PGconn *c, const struct copy_spec *t, const c
                         lengths[i] = 0;
                         formats[i] = 0;
                 }
-                if (!PQsendQueryPrepared(c, "", n, values, lengths, formats, 0)) {
+                if (!sym_PQsendQueryPrepared(c, "", n, values, lengths, formats, 0)) {
                         code = fleet_report(c, NULL, "import");
                         break;
                 }
                 rows++;
                 if (++pending == IMPORT_BATCH) {
-                        if (!PQpipelineSync(c))
+                        if (!sym_PQpipelineSync(c))
                                 code = fleet_report(c, NULL, "import");
                         else
                                 code = drain(c, pending, code);
@@ -163,11 +163,11 @@ static int copy_table(sqlite3 *db, PGconn *c, const struct copy_spec *t, const c
                 ctl_err("fleet import: reading the %s: %s", t->what, sqlite3_errmsg(db));
                 code = EXIT_FAILURE_OTHER;
         }
-        if (PQpipelineSync(c))
+        if (sym_PQpipelineSync(c))
                 code = drain(c, pending, code);
         else if (code == EXIT_OK)
                 code = fleet_report(c, NULL, "import");
-        PQexitPipelineMode(c);
+        sym_PQexitPipelineMode(c);
         sqlite3_finalize(st);
         *ret_rows = rows;
         return code;
@@ -218,8 +218,8 @@ static int check_target(PGconn *c, const char *host)
 
         if (r != EXIT_OK)
                 return r;
-        bool known = PQgetvalue(res, 0, 0)[0] == 't', has_audit = PQgetvalue(res, 0, 1)[0] == 't';
-        PQclear(res);
+        bool known = sym_PQgetvalue(res, 0, 0)[0] == 't', has_audit = sym_PQgetvalue(res, 0, 1)[0] == 't';
+        sym_PQclear(res);
         if (!known) {
                 ctl_err("fleet import: no host %s in the fleet: add it first with 'apikeyctl fleet --db URI add-host %s'",
                         host, host);

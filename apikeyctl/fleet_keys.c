@@ -54,7 +54,7 @@ static void row_to_record(const PGresult *res, int i, struct fleet_row *ret)
          * never sealed (has_mac false), shown as tampered. */
         if (pg_key_row_read(res, i, &ret->k, ret->mac, &ret->has_mac, ret->hash_key) < 0)
                 ret->has_mac = false;
-        ret->sid_is_root = strcmp(PQgetvalue(res, i, PG_KEY_NCOLUMNS), "t") == 0;
+        ret->sid_is_root = strcmp(sym_PQgetvalue(res, i, PG_KEY_NCOLUMNS), "t") == 0;
 }
 
 /* The fleet's row MAC key from --key-file: the file of `fleet init
@@ -203,11 +203,11 @@ static int list_or_show(PGconn *c, const struct ctl_options *o, const uint8_t *r
                         n, params, &res);
         if (r != EXIT_OK)
                 return r;
-        if (o->command == CTL_SHOW && PQntuples(res) == 0) {
-                PQclear(res);
+        if (o->command == CTL_SHOW && sym_PQntuples(res) == 0) {
+                sym_PQclear(res);
                 return no_such_key(q->key_id);
         }
-        for (int i = 0; i < PQntuples(res) && r == EXIT_OK; i++) {
+        for (int i = 0; i < sym_PQntuples(res) && r == EXIT_OK; i++) {
                 struct fleet_row row;
 
                 if (q->limit.set && (uint64_t)i == q->limit.v) { /* a page, and where the next one starts */
@@ -220,7 +220,7 @@ static int list_or_show(PGconn *c, const struct ctl_options *o, const uint8_t *r
                 r = add_info(&records, &row, row_key);
                 sodium_memzero(&row, sizeof(row));
         }
-        PQclear(res);
+        sym_PQclear(res);
         if (r == EXIT_OK)
                 r = print_reply(o, &records, &reply);
         rec_list_free(&records);
@@ -236,13 +236,13 @@ static int lock_row(PGconn *c, const char *id, struct fleet_row *ret, int *code)
         *code = fleet_query(c, "SELECT " COLUMNS " FROM apikey.keys WHERE id = $1 FOR UPDATE", 1, params, &res);
         if (*code != EXIT_OK)
                 return 0;
-        if (PQntuples(res) != 1) {
-                PQclear(res);
+        if (sym_PQntuples(res) != 1) {
+                sym_PQclear(res);
                 *code = no_such_key(id);
                 return 0;
         }
         row_to_record(res, 0, ret);
-        PQclear(res);
+        sym_PQclear(res);
         return 1;
 }
 
@@ -312,12 +312,12 @@ static int write_state(PGconn *c, struct fleet_row *row, const uint8_t *row_key,
         sodium_memzero(mac, sizeof(mac));
         if (r != EXIT_OK)
                 return r;
-        if (strcmp(PQcmdTuples(res), "1") != 0) { /* RLS: visible, but not this role's to change */
-                PQclear(res);
+        if (strcmp(sym_PQcmdTuples(res), "1") != 0) { /* RLS: visible, but not this role's to change */
+                sym_PQclear(res);
                 ctl_err("key %s is not this database role's to change", k->id);
                 return EXIT_PERMISSION;
         }
-        PQclear(res);
+        sym_PQclear(res);
         if (disable && !seal) {
                 fflush(stdout);
                 fprintf(stderr, "apikeyctl: warning: key %s is disabled, but its row is not sealed (%s): every host "
@@ -346,9 +346,9 @@ static int change(PGconn *c, const struct ctl_options *o, const uint8_t *row_key
 
                 r = fleet_query(c, "DELETE FROM apikey.keys WHERE id = $1", 1, params, &res);
                 if (r == EXIT_OK) {
-                        if (strcmp(PQcmdTuples(res), "1") != 0)
+                        if (strcmp(sym_PQcmdTuples(res), "1") != 0)
                                 r = no_such_key(o->req.key_id);
-                        PQclear(res);
+                        sym_PQclear(res);
                 }
         } else if (lock_row(c, o->req.key_id, &row, &r)) {
                 if (o->command == CTL_ENABLE)
@@ -389,7 +389,7 @@ int fleet_keys_run(const struct ctl_options *o)
                 const uint8_t *key = o->key_file ? row_key : NULL;
 
                 r = (o->command == CTL_LIST || o->command == CTL_SHOW) ? list_or_show(c, o, key) : change(c, o, key);
-                PQfinish(c);
+                sym_PQfinish(c);
         }
         sodium_memzero(row_key, sizeof(row_key));
         return r;

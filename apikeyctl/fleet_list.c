@@ -57,7 +57,7 @@ static int list(PGconn *c, const struct fleet_options *o, const char *sql, void 
         if (r != EXIT_OK)
                 return r;
         if (o->json) {
-                int n = PQntuples(res);
+                int n = sym_PQntuples(res);
 
                 fputs(n ? "[\n" : "[]\n", stdout);
                 for (int i = 0; i < n; i++) {
@@ -69,41 +69,41 @@ static int list(PGconn *c, const struct fleet_options *o, const char *sql, void 
                         fputs("]\n", stdout);
         } else {
                 puts(header);
-                for (int i = 0; i < PQntuples(res); i++) {
+                for (int i = 0; i < sym_PQntuples(res); i++) {
                         row(res, i, false);
                         fputc('\n', stdout);
                 }
         }
-        PQclear(res);
+        sym_PQclear(res);
         return EXIT_OK;
 }
 
 /* name, role, groups (first: the default scope), created_at */
 static void host_row(const PGresult *res, int i, bool json)
 {
-        const char *name = PQgetvalue(res, i, 0), *groups = PQgetvalue(res, i, 2);
+        const char *name = sym_PQgetvalue(res, i, 0), *groups = sym_PQgetvalue(res, i, 2);
 
         if (json) {
                 fputs("{\"name\": ", stdout);
                 json_str(name);
                 json_member("role");
-                json_str(PQgetvalue(res, i, 1));
+                json_str(sym_PQgetvalue(res, i, 1));
                 json_member("groups");
                 print_names(groups, true, 0);
                 json_member("default_scope");
-                json_str(PQgetvalue(res, i, 3));
+                json_str(sym_PQgetvalue(res, i, 3));
                 json_member("created_at");
-                print_time(PQgetvalue(res, i, 4), true);
+                print_time(sym_PQgetvalue(res, i, 4), true);
                 fputc('}', stdout);
                 return;
         }
         text_put_padded(stdout, name, 24);
         fputc(' ', stdout);
-        text_put_padded(stdout, PQgetvalue(res, i, 1), 32);
+        text_put_padded(stdout, sym_PQgetvalue(res, i, 1), 32);
         fputc(' ', stdout);
         print_names(groups, false, 24);
         fputc(' ', stdout);
-        print_time(PQgetvalue(res, i, 4), false);
+        print_time(sym_PQgetvalue(res, i, 4), false);
 }
 
 int fleet_hosts(PGconn *c, const struct fleet_options *o)
@@ -121,15 +121,15 @@ static void group_row(const PGresult *res, int i, bool json)
 {
         if (json) {
                 fputs("{\"name\": ", stdout);
-                json_str(PQgetvalue(res, i, 0));
+                json_str(sym_PQgetvalue(res, i, 0));
                 json_member("hosts");
-                print_names(PQgetvalue(res, i, 1), true, 0);
-                printf(", \"keys\": %s, \"service_ids\": %s}", PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+                print_names(sym_PQgetvalue(res, i, 1), true, 0);
+                printf(", \"keys\": %s, \"service_ids\": %s}", sym_PQgetvalue(res, i, 2), sym_PQgetvalue(res, i, 3));
                 return;
         }
-        text_put_padded(stdout, PQgetvalue(res, i, 0), 24);
-        printf(" %8s %12s  ", PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
-        print_names(PQgetvalue(res, i, 1), false, 0);
+        text_put_padded(stdout, sym_PQgetvalue(res, i, 0), 24);
+        printf(" %8s %12s  ", sym_PQgetvalue(res, i, 2), sym_PQgetvalue(res, i, 3));
+        print_names(sym_PQgetvalue(res, i, 1), false, 0);
 }
 
 int fleet_groups(PGconn *c, const struct fleet_options *o)

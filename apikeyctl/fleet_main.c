@@ -58,6 +58,6 @@ int fleet_main(int argc, char **argv)
         if (r != EXIT_OK)
                 return r;
         r = run(c, &o);
-        PQfinish(c);
+        sym_PQfinish(c);
         return r;
 }

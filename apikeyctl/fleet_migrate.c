@@ -24,16 +24,16 @@ static int read_version(PGconn *c, bool create, int *ret_code)
                 *ret_code = r;
                 return -1;
         }
-        if (PQntuples(res) != 1) {
+        if (sym_PQntuples(res) != 1) {
                 ctl_err("fleet: apikey.meta holds %d rows, not one: the schema was changed by hand; repair it "
                         "(one row, the version) before migrating",
-                        PQntuples(res));
-                PQclear(res);
+                        sym_PQntuples(res));
+                sym_PQclear(res);
                 *ret_code = EXIT_FAILURE_OTHER;
                 return -1;
         }
-        int v = atoi(PQgetvalue(res, 0, 0));
-        PQclear(res);
+        int v = atoi(sym_PQgetvalue(res, 0, 0));
+        sym_PQclear(res);
         return v;
 }
 
@@ -45,8 +45,8 @@ static int schema_exists(PGconn *c, bool *ret)
 
         if (r != EXIT_OK)
                 return r;
-        *ret = PQgetvalue(res, 0, 0)[0] == 't';
-        PQclear(res);
+        *ret = sym_PQgetvalue(res, 0, 0)[0] == 't';
+        sym_PQclear(res);
         return EXIT_OK;
 }
 

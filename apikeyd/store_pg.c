@@ -35,7 +35,7 @@ static int64_t mono_ms(void)
  * passes: 1 ready, 0 timed out, -errno. */
 static int wait_socket(PGconn *c, short events, int64_t deadline)
 {
-        struct pollfd pfd = { .fd = PQsocket(c), .events = events };
+        struct pollfd pfd = { .fd = sym_PQsocket(c), .events = events };
         int64_t left;
         int n;
 
@@ -54,7 +54,7 @@ static void drop_connection(struct pg_store *s, const char *why)
 {
         if (s->conn) {
                 log_error("store: lost the connection to PostgreSQL: %s", why);
-                PQfinish(s->conn);
+                sym_PQfinish(s->conn);
                 s->conn = NULL;
         }
         if (s->in_tx)
@@ -80,7 +80,7 @@ static PGconn *start_connection(const char *uri)
 
         memcpy(v, values, sizeof(v));
         v[7] = uri;
-        return PQconnectStartParams(keys, v, 1);
+        return sym_PQconnectStartParams(keys, v, 1);
 }
 
 /* Connects within PG_CONNECT_MS, never blocking longer on one step. */
@@ -92,27 +92,27 @@ static int connect_now(struct pg_store *s)
 
         if (!c)
                 return -ENOMEM;
-        while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        while (sym_PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
                 int w = wait_socket(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
                 if (w <= 0) {
                         st = PGRES_POLLING_FAILED;
                         break;
                 }
-                st = PQconnectPoll(c);
+                st = sym_PQconnectPoll(c);
         }
-        if (st != PGRES_POLLING_OK || PQstatus(c) != CONNECTION_OK) {
+        if (st != PGRES_POLLING_OK || sym_PQstatus(c) != CONNECTION_OK) {
                 /* PQerrorMessage names hosts and users, never a password. */
                 if (!s->offline_since)
                         log_error("store: cannot connect to PostgreSQL: %s",
-                                  PQstatus(c) == CONNECTION_BAD ? PQerrorMessage(c) : "timed out");
-                PQfinish(c);
+                                  sym_PQstatus(c) == CONNECTION_BAD ? sym_PQerrorMessage(c) : "timed out");
+                sym_PQfinish(c);
                 if (!s->offline_since)
                         s->offline_since = (int64_t)time(NULL);
                 s->retry_at_ms = mono_ms() + PG_RETRY_MS;
                 return -ENOTCONN;
         }
-        if (PQsetnonblocking(c, 1) < 0) {
-                PQfinish(c);
+        if (sym_PQsetnonblocking(c, 1) < 0) {
+                sym_PQfinish(c);
                 return -EIO;
         }
         s->conn = c;
@@ -135,7 +135,7 @@ static int check_session(struct pg_store *s)
         }
         if (r < 0)
                 return r;
-        version = PQgetisnull(res, 0, 0) ? 0 : (int)pg_get_int(res, 0, 0);
+        version = sym_PQgetisnull(res, 0, 0) ? 0 : (int)pg_get_int(res, 0, 0);
         if (version > STORE_PG_SCHEMA_VERSION) {
                 log_error("store: the fleet schema is version %d, newer than this apikeyd knows (%d); refusing it: "
                           "upgrade apikeyd on this host",
@@ -144,16 +144,16 @@ static int check_session(struct pg_store *s)
         } else if (version < 1) {
                 log_error("store: the fleet database has no schema yet: run 'apikeyctl fleet --db URI init'");
                 r = -EPROTO;
-        } else if (PQgetisnull(res, 0, 1)) {
+        } else if (sym_PQgetisnull(res, 0, 1)) {
                 log_error("store: PostgreSQL role %s is no fleet host: run 'apikeyctl fleet add-host' for it",
-                          PQuser(s->conn));
+                          sym_PQuser(s->conn));
                 r = -EACCES;
         } else {
                 pg_get_text(res, 0, 1, s->host, sizeof(s->host));
                 snprintf(s->host_hash_key, sizeof(s->host_hash_key), "host:%s", s->host);
                 s->opened_version = version;
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r;
 }
 
@@ -161,17 +161,17 @@ static int ensure_connected(struct pg_store *s)
 {
         int r;
 
-        if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+        if (s->conn && sym_PQstatus(s->conn) == CONNECTION_OK)
                 return 0;
         if (s->conn)
-                drop_connection(s, PQerrorMessage(s->conn));
+                drop_connection(s, sym_PQerrorMessage(s->conn));
         if (s->in_tx)
                 return -ENOTCONN; /* the transaction died with its connection */
         if (mono_ms() < s->retry_at_ms)
                 return -ENOTCONN;
         r = connect_now(s);
         if (r == 0 && (r = check_session(s)) < 0) {
-                PQfinish(s->conn);
+                sym_PQfinish(s->conn);
                 s->conn = NULL;
                 s->retry_at_ms = mono_ms() + PG_RETRY_MS;
                 return r == -ENOTCONN ? r : -ENOTCONN;
@@ -208,7 +208,7 @@ void pg_param_bytes(struct pg_params *p, const uint8_t *v, size_t len)
 /* SQLSTATE to errno; the connection's loss is the caller's. */
 static int error_of(const PGresult *res)
 {
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *state = sym_PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
         if (!state)
                 return -EIO;
@@ -230,22 +230,22 @@ static int await_result(struct pg_store *s, int64_t deadline, PGresult **ret)
         PGresult *last = NULL, *res;
         int f;
 
-        while ((f = PQflush(s->conn)) == 1)
-                if (wait_socket(s->conn, POLLIN | POLLOUT, deadline) <= 0 || PQconsumeInput(s->conn) == 0)
+        while ((f = sym_PQflush(s->conn)) == 1)
+                if (wait_socket(s->conn, POLLIN | POLLOUT, deadline) <= 0 || sym_PQconsumeInput(s->conn) == 0)
                         return -ETIMEDOUT;
         if (f < 0)
                 return -ENOTCONN;
         for (;;) {
-                while (PQisBusy(s->conn)) {
-                        if (wait_socket(s->conn, POLLIN, deadline) <= 0 || PQconsumeInput(s->conn) == 0) {
-                                PQclear(last);
+                while (sym_PQisBusy(s->conn)) {
+                        if (wait_socket(s->conn, POLLIN, deadline) <= 0 || sym_PQconsumeInput(s->conn) == 0) {
+                                sym_PQclear(last);
                                 return -ETIMEDOUT;
                         }
                 }
-                res = PQgetResult(s->conn);
+                res = sym_PQgetResult(s->conn);
                 if (!res)
                         break;
-                PQclear(last);
+                sym_PQclear(last);
                 last = res;
         }
         if (!last)
@@ -288,30 +288,30 @@ static int exec_once(struct pg_store *s, const char *sql, const struct pg_params
         if (r < 0)
                 return r;
         deadline = mono_ms() + PG_STATEMENT_MS;
-        if (!PQsendQueryParams(s->conn, sql, p ? p->n : 0, NULL, p ? p->values : NULL, p ? p->lengths : NULL,
+        if (!sym_PQsendQueryParams(s->conn, sql, p ? p->n : 0, NULL, p ? p->values : NULL, p ? p->lengths : NULL,
                                p ? p->formats : NULL, 0)) {
-                drop_connection(s, PQerrorMessage(s->conn));
+                drop_connection(s, sym_PQerrorMessage(s->conn));
                 return -ENOTCONN;
         }
         r = await_result(s, deadline, &res);
         if (r < 0) {
                 /* Timed out or lost: a connection with a statement still
                  * running is no use to the next one. */
-                drop_connection(s, r == -ETIMEDOUT ? "no answer within the deadline" : PQerrorMessage(s->conn));
+                drop_connection(s, r == -ETIMEDOUT ? "no answer within the deadline" : sym_PQerrorMessage(s->conn));
                 return -ENOTCONN;
         }
-        if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK) {
+        if (sym_PQresultStatus(res) == PGRES_TUPLES_OK || sym_PQresultStatus(res) == PGRES_COMMAND_OK) {
                 *ret = res;
                 return 0;
         }
         r = error_of(res);
         /* The primary message only: a DETAIL may quote a whole row. */
         if (r != -EEXIST)
-                log_error("store: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-                                               ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                log_error("store: %s", sym_PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                               ? sym_PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                                                : "statement failed");
-        PQclear(res);
-        if (r == -ENOTCONN || PQstatus(s->conn) != CONNECTION_OK)
+        sym_PQclear(res);
+        if (r == -ENOTCONN || sym_PQstatus(s->conn) != CONNECTION_OK)
                 drop_connection(s, "the server ended the session");
         return r;
 }
@@ -324,8 +324,8 @@ int pg_command(struct pg_store *s, const char *sql, const struct pg_params *p, u
         if (r < 0)
                 return r;
         if (ret_changed)
-                *ret_changed = strtoull(PQcmdTuples(res), NULL, 10);
-        PQclear(res);
+                *ret_changed = strtoull(sym_PQcmdTuples(res), NULL, 10);
+        sym_PQclear(res);
         return 0;
 }
 
@@ -340,9 +340,14 @@ const uint8_t *pg_row_key_for(const struct pg_store *s, const char *hash_key)
 
 static int pg_open_as(const char *uri, const uint8_t row_key[STORE_ROW_KEY_LEN], struct pg_store **ret)
 {
-        struct pg_store *s = calloc(1, sizeof(*s));
-        int r;
+        struct pg_store *s;
+        int r = libpq_load();
 
+        if (r < 0) {
+                log_error("store: %s", libpq_error());
+                return r;
+        }
+        s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->base.ops = &store_pg_ops;
@@ -398,7 +403,7 @@ static void pg_close(struct store *base)
         struct pg_store *s = pg_of(base);
 
         if (s->conn)
-                PQfinish(s->conn);
+                sym_PQfinish(s->conn);
         if (s->uri)
                 sodium_memzero(s->uri, strlen(s->uri)); /* it may hold a password */
         free(s->uri);

@@ -12,7 +12,7 @@
 #ifndef APIKEYD_STORE_PG_H
 #define APIKEYD_STORE_PG_H
 
-#include <libpq-fe.h>
+#include "libpq_dl.h" /* libpq-fe.h, and libpq loaded only when used */
 
 #include "store_backend.h"
 #include "store_pg_row.h" /* pg_get_text, pg_get_int, pg_get_bytes */

@@ -86,11 +86,11 @@ static int audit_end(struct pg_store *s, bool newest, uint64_t *ret_seq, uint8_t
                 return r;
         *ret_seq = 0;
         memset(ret_hash, 0, AUDIT_HASH_LEN);
-        if (PQntuples(res) == 1) {
+        if (sym_PQntuples(res) == 1) {
                 *ret_seq = (uint64_t)pg_get_int(res, 0, 0);
                 r = pg_get_bytes(res, 0, 1, ret_hash, AUDIT_HASH_LEN) < 0 ? -EIO : 1;
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r;
 }
 
@@ -120,8 +120,8 @@ int pg_audit_hash_at(struct store *base, uint64_t seq, uint8_t ret_hash[AUDIT_HA
         r = pg_exec(s, "SELECT hash FROM apikey.audit WHERE host = $1 AND seq = $2", &p, &res);
         if (r < 0)
                 return r;
-        r = PQntuples(res) == 1 ? (pg_get_bytes(res, 0, 0, ret_hash, AUDIT_HASH_LEN) < 0 ? -EIO : 0) : -ENOENT;
-        PQclear(res);
+        r = sym_PQntuples(res) == 1 ? (pg_get_bytes(res, 0, 0, ret_hash, AUDIT_HASH_LEN) < 0 ? -EIO : 0) : -ENOENT;
+        sym_PQclear(res);
         return r;
 }
 
@@ -152,12 +152,12 @@ int pg_audit_list(struct store *base, const struct audit_filter *f, store_audit_
         if (f && f->limit)
                 snprintf(sql + used, sizeof(sql) - used, " LIMIT %u", f->limit);
         r = pg_exec(s, sql, &p, &res);
-        for (int i = 0; r >= 0 && i < PQntuples(res); i++) {
+        for (int i = 0; r >= 0 && i < sym_PQntuples(res); i++) {
                 r = row_to_audit(res, i, &rec);
                 if (r == 0)
                         r = cb(&rec, userdata);
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r < 0 ? r : 0;
 }
 
@@ -176,7 +176,7 @@ int pg_audit_last_event(struct store *base, const char *identity, const char *ev
         if (r < 0)
                 return r;
         *ret_seq = (uint64_t)pg_get_int(res, 0, 0);
-        PQclear(res);
+        sym_PQclear(res);
         return 0;
 }
 
@@ -211,10 +211,10 @@ int pg_audit_hosts(struct store *base, store_host_cb cb, void *userdata)
                         "WHERE h.host IS NOT NULL) SELECT host FROM h WHERE host IS NOT NULL",
                         NULL, &res);
 
-        for (int i = 0; r >= 0 && i < PQntuples(res); i++) {
+        for (int i = 0; r >= 0 && i < sym_PQntuples(res); i++) {
                 pg_get_text(res, i, 0, host, sizeof(host));
                 r = cb(host, userdata);
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r < 0 ? r : 0;
 }

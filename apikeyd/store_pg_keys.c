@@ -123,8 +123,8 @@ static int get_with_mac(struct pg_store *s, const char *id, struct key_record *r
         r = pg_exec(s, "SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id = $1", &p, &res);
         if (r < 0)
                 return r;
-        r = PQntuples(res) == 1 ? row_to_record(s, res, 0, ret, ret_mac) : -ENOENT;
-        PQclear(res);
+        r = sym_PQntuples(res) == 1 ? row_to_record(s, res, 0, ret, ret_mac) : -ENOENT;
+        sym_PQclear(res);
         return r;
 }
 
@@ -316,8 +316,8 @@ int pg_key_elsewhere(struct store *base, const char *id, const uint8_t hash[KEY_
         r = pg_exec(pg_of(base), "SELECT apikey.key_out_of_scope($1, $2)", &p, &res);
         if (r < 0)
                 return r;
-        *ret = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        PQclear(res);
+        *ret = sym_PQntuples(res) == 1 && strcmp(sym_PQgetvalue(res, 0, 0), "t") == 0;
+        sym_PQclear(res);
         return 0;
 }
 
@@ -395,12 +395,12 @@ int pg_key_list(struct store *base, const struct key_filter *f, store_key_cb cb,
         r = pg_exec(s, sql, &p, &res);
         if (r < 0)
                 return r;
-        for (int i = 0; r >= 0 && i < PQntuples(res); i++) {
+        for (int i = 0; r >= 0 && i < sym_PQntuples(res); i++) {
                 r = row_to_record(s, res, i, &k, NULL);
                 if (r == 0)
                         r = cb(&k, userdata);
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r < 0 ? r : 0;
 }
 
@@ -418,7 +418,7 @@ int pg_key_count(struct store *base, const struct key_filter *f, uint64_t *ret)
         if (r < 0)
                 return r;
         *ret = (uint64_t)pg_get_int(res, 0, 0);
-        PQclear(res);
+        sym_PQclear(res);
         return 0;
 }
 
@@ -431,8 +431,8 @@ int pg_key_owners(struct store *base, store_owner_cb cb, void *userdata)
                         "orphaned_at = 0 ORDER BY owner_name, owner_uid",
                         NULL, &res);
 
-        for (int i = 0; r == 0 && i < PQntuples(res); i++) {
-                if (strlen(PQgetvalue(res, i, 0)) >= sizeof(name)) {
+        for (int i = 0; r == 0 && i < sym_PQntuples(res); i++) {
+                if (strlen(sym_PQgetvalue(res, i, 0)) >= sizeof(name)) {
                         log_error("store: an owner name longer than %zu bytes", sizeof(name) - 1);
                         r = -EIO;
                         break;
@@ -440,6 +440,6 @@ int pg_key_owners(struct store *base, store_owner_cb cb, void *userdata)
                 pg_get_text(res, i, 0, name, sizeof(name));
                 r = cb(name, (uint32_t)pg_get_int(res, i, 1), userdata);
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r < 0 ? r : 0;
 }

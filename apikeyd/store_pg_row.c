@@ -10,20 +10,20 @@
 
 void pg_get_text(const PGresult *res, int row, int col, char *out, size_t outsz)
 {
-        snprintf(out, outsz, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
+        snprintf(out, outsz, "%s", sym_PQgetisnull(res, row, col) ? "" : sym_PQgetvalue(res, row, col));
 }
 
 int64_t pg_get_int(const PGresult *res, int row, int col)
 {
-        return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+        return sym_PQgetisnull(res, row, col) ? 0 : strtoll(sym_PQgetvalue(res, row, col), NULL, 10);
 }
 
 int pg_get_bytes(const PGresult *res, int row, int col, uint8_t *out, size_t len)
 {
-        const char *v = PQgetvalue(res, row, col);
+        const char *v = sym_PQgetvalue(res, row, col);
         size_t got = 0;
 
-        if (PQgetisnull(res, row, col) || strncmp(v, "\\x", 2) != 0 ||
+        if (sym_PQgetisnull(res, row, col) || strncmp(v, "\\x", 2) != 0 ||
             sodium_hex2bin(out, len, v + 2, strlen(v + 2), NULL, &got, NULL) != 0 || got != len)
                 return -EIO;
         return 0;

@@ -8,7 +8,7 @@
 #ifndef APIKEYD_STORE_PG_ROW_H
 #define APIKEYD_STORE_PG_ROW_H
 
-#include <libpq-fe.h>
+#include "libpq_dl.h" /* libpq-fe.h, and libpq loaded only when used */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -84,11 +84,11 @@ static int get_with_mac(struct pg_store *s, const char *name, struct sid_record 
         r = pg_exec(s, "SELECT " SID_COLUMNS " FROM apikey.service_ids WHERE name = $1", &p, &res);
         if (r < 0)
                 return r;
-        if (PQntuples(res) == 1)
+        if (sym_PQntuples(res) == 1)
                 row_to_sid(s, res, 0, ret, ret_mac);
         else
                 r = -ENOENT;
-        PQclear(res);
+        sym_PQclear(res);
         return r;
 }
 
@@ -161,10 +161,10 @@ int pg_sid_list(struct store *base, store_sid_cb cb, void *userdata)
         PGresult *res = NULL;
         int r = pg_exec(s, "SELECT " SID_COLUMNS " FROM apikey.service_ids ORDER BY name", NULL, &res);
 
-        for (int i = 0; r >= 0 && i < PQntuples(res); i++) {
+        for (int i = 0; r >= 0 && i < sym_PQntuples(res); i++) {
                 row_to_sid(s, res, i, &rec, NULL);
                 r = cb(&rec, userdata);
         }
-        PQclear(res);
+        sym_PQclear(res);
         return r < 0 ? r : 0;
 }

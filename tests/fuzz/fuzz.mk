@@ -44,7 +44,8 @@ fuzz_module_args_SRC := tests/fuzz/fuzz_module_args.c $(UTIL_SRC) tests/fuzz/pam
 fuzz_module_args_LIBS := $(shell $(PKG_CONFIG) --libs pam)
 # apikeyctl's sources besides main(): its own files, and the daemon's row
 # MAC (`--db URI disable|enable` seal a fleet row as apikeyd does).
-CTL_SRC := $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c)) apikeyd/rowmac.c apikeyd/store_pg_row.c
+CTL_SRC := $(filter-out apikeyctl/main.c,$(wildcard apikeyctl/*.c)) apikeyd/rowmac.c apikeyd/store_pg_row.c \
+           apikeyd/libpq_dl.c
 # apikeyctl without its main().
 fuzz_cli_args_SRC := tests/fuzz/fuzz_cli_args.c $(UTIL_SRC) $(COMMON_SRC) $(CTL_SRC)
 fuzz_cli_args_LIBS := $(CTL_LIBS)
