@@ -26,6 +26,7 @@ enum stmt_id {
         ST_KEY_SET_ORPHANED,
         ST_AUDIT_PRUNE_SEQ,
         ST_KEY_NEXT_OWNER,
+        ST_KEY_NEXT_OWNER_UID,
         ST_AUDIT_HASH_AT,
         ST_KEY_REWRITE,
         ST_SID_REWRITE,

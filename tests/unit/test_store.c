@@ -408,6 +408,48 @@ static void test_migration(const char *dir)
         CHECK(version == STORE_SCHEMA_VERSION, "the store is at schema %d after the upgrade", version);
 }
 
+struct owners_seen {
+        char text[256];
+};
+
+static int owner_cb(const char *name, uint32_t uid, void *userdata)
+{
+        struct owners_seen *o = userdata;
+        size_t n = strlen(o->text);
+
+        snprintf(o->text + n, sizeof(o->text) - n, "%s%s:%u", n ? " " : "", name, uid);
+        return 0;
+}
+
+/* The orphan scan's list of live owners: each (name, uid) once, in order,
+ * however many keys each has (a name may come with two uids: an account
+ * deleted and made again). */
+static void test_key_owners(const char *path)
+{
+        static const struct { const char *name; uint32_t uid; } owners[] = {
+                { "bob", 1002 }, { "alice", 1001 }, { "alice", 1005 }, { "carol", 1003 }, { "alice", 1001 },
+        };
+        struct owners_seen seen = { "" };
+        struct store *s = NULL;
+        char id[16];
+
+        unlink(path);
+        CHECK(store_open(path, test_row_key, &s) == 0, "open %s", path);
+        if (!s)
+                return;
+        for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
+                for (int j = 0; j < 50; j++) {
+                        struct key_record k;
+                        snprintf(id, sizeof(id), "own%zu%08d", i, j);
+                        k = make_record(id, owners[i].name, owners[i].uid);
+                        CHECK(store_key_insert(s, &k) == 0, "insert %s", id);
+                }
+        CHECK(store_key_owners(s, owner_cb, &seen) == 0, "list the owners");
+        CHECK(strcmp(seen.text, "alice:1001 alice:1005 bob:1002 carol:1003") == 0,
+              "each owner once, by name then uid: %s", seen.text);
+        store_close(s);
+}
+
 int main(void)
 {
         char dir[] = "/tmp/apikey-test-store.XXXXXX";
@@ -427,6 +469,8 @@ int main(void)
         test_audit(path);
         snprintf(path, sizeof(path), "%s/macs.db", dir);
         test_row_macs(path);
+        snprintf(path, sizeof(path), "%s/owners.db", dir);
+        test_key_owners(path);
         test_migration(dir);
         (void)!system((snprintf(path, sizeof(path), "rm -rf '%s'", dir), path));
         return check_done();
