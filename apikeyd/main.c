@@ -261,8 +261,11 @@ static int run(const struct options *o)
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         r = d.usage && d.audit ? rl_init(&d.rl, (unsigned)o->rl_burst, o->rl_interval_sec * 1000) : -ENOMEM;
+        /* A loop of our own, not sd_event_default(): the default loop asks
+         * the kernel for the thread's id (gettid) on every iteration to
+         * check it runs where it was made, one system call per login. */
         if (r >= 0)
-                r = sd_event_default(&d.event);
+                r = sd_event_new(&d.event);
         if (r >= 0)
                 r = open_state(&d, o);
         if (r >= 0)

@@ -22,12 +22,15 @@
  * lets the loop's other sources (the writer's, the control socket's) run
  * in between. */
 #define ACCEPT_BURST 64
+#define DRAIN_PROBE 8 /* see on_accept() */
 
 struct listener {
         struct daemon *d;
         enum listener_kind kind;
         sd_event_source *source;
         struct listener *next;
+        bool draining;  /* the last wake-up found more than one connection */
+        unsigned wakes;
 };
 
 static void idle_rearm(struct daemon *d)
@@ -184,9 +187,23 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         (void)s;
         (void)revents;
-        for (int i = 0; i < ACCEPT_BURST && !l->d->accept_paused; i++)
+        if (!accept_one(l, fd) || l->d->accept_paused)
+                return 0;
+        /* Accepting until EAGAIN saves a wake-up per connection under load,
+         * but costs an accept4 that finds nothing on each wake-up when logins
+         * come one at a time (ssh, sudo: the usual case). So a wake-up looks
+         * for a second connection while the last one found one, and every
+         * DRAIN_PROBE-th wake-up notices a burst starting. A connection left
+         * in the backlog is not kept waiting: the listening socket stays
+         * readable and the loop's next iteration takes it. */
+        if (!l->draining && ++l->wakes % DRAIN_PROBE != 0)
+                return 0;
+        l->draining = false;
+        for (int i = 1; i < ACCEPT_BURST && !l->d->accept_paused; i++) {
                 if (!accept_one(l, fd))
                         break;
+                l->draining = true;
+        }
         return 0;
 }
 
