@@ -279,6 +279,19 @@ out=$(on a root audit --verify --json)
 check "... and a's verify, walking every host's links, names it too" jq -e --argjson s "$seq" \
         'any(.breaks[]; .first_seq == $s and (.message | test("host b")))' <<<"$out"
 check "... and nothing in a's own chain" jq -e '[.breaks[] | select(.message | test("host a"))] | length == 0' <<<"$out"
+# Retention is the fleet admin's (hosts never delete records): removing a
+# host's oldest records leaves one break, of kind start, where its chain now
+# begins, and nothing else (apikeyd(8), Audit).
+keep=$(owner_sql "SELECT seq FROM apikey.audit WHERE host = 'c' ORDER BY seq OFFSET 2 LIMIT 1")
+owner_sql "DELETE FROM apikey.audit WHERE host = 'c' AND seq < $keep" >/dev/null
+out=$(on c root audit --verify --json)
+DIAG_LOGS+=("$T/verify-c-pruned.json")
+printf '%s\n' "$out" >"$T/verify-c-pruned.json"
+check "c's oldest records removed by the fleet admin: one start break, before seq $keep, and nothing else" jq -e \
+        --argjson s "$keep" '[.breaks[] | select(.message | test("host c"))] as $c
+        | ($c | length) == 1 and $c[0].kind == "start" and $c[0].last_seq == $s - 1' <<<"$out"
+check "... which the other hosts, walking c's links from its first record kept, do not report" jq -e \
+        '[.breaks[] | select(.message | test("host c"))] | length == 0' <<<"$(on a root audit --verify --json)"
 pg_sql postgres "ALTER TABLE apikey.audit DISABLE TRIGGER audit_no_update;
         UPDATE apikey.audit SET detail = 'forged' WHERE host = 'd' AND seq = 1;
         ALTER TABLE apikey.audit ENABLE TRIGGER audit_no_update" >/dev/null
