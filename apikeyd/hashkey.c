@@ -68,16 +68,12 @@ int hashkey_load(const char *path, bool may_create, struct hashkey *ret)
 {
         int r = load_existing(path, ret);
 
-        if (r == -ENOENT && !may_create) {
-                /* A new secret would silently invalidate every stored key and
-                 * break the audit chain: a lost secret is for the admin to see. */
-                log_error("%s is missing but the store already exists; restore it from backup "
-                          "(without it no stored key can be verified)", path);
-                return -ENOKEY;
-        }
-        if (r == -ENOENT)
+        /* A new secret for an existing store would silently invalidate every
+         * stored key and break the audit chain: a missing one is for the
+         * caller to report (-ENOENT), in its own words. */
+        if (r == -ENOENT && may_create)
                 r = create_new(path, ret);
-        if (r < 0)
+        if (r < 0 && r != -ENOENT)
                 log_error("cannot load installation secret %s: %s", path, strerror(-r));
         return r;
 }

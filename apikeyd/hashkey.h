@@ -17,8 +17,8 @@ struct hashkey {
 };
 
 /* Loads path, creating it (0600, random) when missing and may_create (a new
- * store). Refuses a file that is not a regular file of ours with mode 0600
- * and the right size. */
+ * store); -ENOENT, not logged, when missing otherwise. Refuses a file that is
+ * not a regular file of ours with mode 0600 and the right size. */
 int hashkey_load(const char *path, bool may_create, struct hashkey *ret);
 void hashkey_wipe(struct hashkey *hk);
 void hashkey_hash(const struct hashkey *hk, const char *id, const char *secret, uint8_t out[KEY_HASH_LEN]);

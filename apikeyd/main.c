@@ -204,8 +204,10 @@ static int open_state(struct daemon *d, const struct options *o)
                 r = safedir_check_parent(path);
         if (r == 0)
                 r = state_path(o, "audit.head", d->head_path, sizeof(d->head_path));
-        if (r == 0)
-                r = hashkey_load(path, store_is_new(o->db), &d->hashkey);
+        if (r == 0 && (r = hashkey_load(path, store_is_new(o->db), &d->hashkey)) == -ENOENT)
+                log_error("%s is missing but the store already exists; restore it from backup "
+                          "(without it no stored key can be verified)",
+                          path);
         if (r == 0 && store_db_is_fleet(o->db))
                 r = open_fleet_key(d, o);
         else if (r == 0) {
