@@ -153,6 +153,7 @@ int echo_start(const char *socket_path, const char *reply_identity, bool grant, 
 int echo_exchange(const char *socket_path, const char *user, const char *rhost, const char *key);
 #define BENCH_SERVICE "apikey" /* the PAM service name of the pam_apikey rows */
 #define BENCH_SERVICE_ECHO "apikey-echo" /* pam_apikey against the granting echo server */
+#define BENCH_SERVICE_SMALL "apikey-small" /* pam_apikey against the small store's second daemon */
 struct echo_work {
         const char *socket_path;
         const char *user;
@@ -236,6 +237,12 @@ struct extras {
          * on h2 (negative: refused before disable returned), and to the end
          * of the first login begun after it returned, which was refused. */
         double pg_first_refusal_ms, pg_first_after_ms;
+        /* The scaling ratio measured side by side (scenarios.c, scaling_pair):
+         * medians of one client alternating between the two stores. */
+        bool has_scaling;
+        unsigned scaling_slices;
+        uint64_t scaling_ops_large, scaling_ops_small;
+        double scaling_large_p50_us, scaling_small_p50_us, scaling_large_mean_us, scaling_small_mean_us;
         int daemon_exit_status;
         uint64_t db_bytes_after_run;
         char pw_hash_scheme[16];

@@ -283,10 +283,11 @@ static int setup(struct bench *b)
         }
         if (path_join(b->pam_dir, sizeof(b->pam_dir), b->dir, "pam") < 0 ||
             path_join(b->run_dir, sizeof(b->run_dir), b->dir, "run") < 0 ||
+            path_join(b->run_dir_small, sizeof(b->run_dir_small), b->dir, "run-small") < 0 ||
             path_join(b->echo_sock, sizeof(b->echo_sock), b->dir, "echo.sock") < 0 ||
             path_join(b->grant_sock, sizeof(b->grant_sock), b->dir, "grant.sock") < 0)
                 return -ENAMETOOLONG;
-        if (mkdir(b->pam_dir, 0755) < 0 || mkdir(b->run_dir, 0755) < 0)
+        if (mkdir(b->pam_dir, 0755) < 0 || mkdir(b->run_dir, 0755) < 0 || mkdir(b->run_dir_small, 0755) < 0)
                 return -errno;
         return bench_write_pam(b);
 }

@@ -4,6 +4,7 @@
  * `list --all` on its own store, the cold start, and pam_unix. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,10 @@ int bench_write_pam(struct bench *b)
         snprintf(line, sizeof(line), "auth required %s/pam_apikey.so socket=%s/auth.sock timeout=5\n", build,
                  b->run_dir);
         r = pam_write_service(b->pam_dir, BENCH_SERVICE, line);
+        snprintf(line, sizeof(line), "auth required %s/pam_apikey.so socket=%s/auth.sock timeout=5\n", build,
+                 b->run_dir_small);
+        if (r == 0)
+                r = pam_write_service(b->pam_dir, BENCH_SERVICE_SMALL, line);
         snprintf(line, sizeof(line), "auth required %s/pam_apikey.so socket=%s timeout=5\n", build, b->grant_sock);
         if (r == 0)
                 r = pam_write_service(b->pam_dir, BENCH_SERVICE_ECHO, line);
@@ -362,6 +367,104 @@ static int large_rows(struct bench *b)
         return r;
 }
 
+/* Appends the latencies of s's expected answers to lat (n of cap); returns
+ * the unexpected ones. */
+static uint64_t take_latencies(const struct samples *s, uint32_t *lat, size_t *n, size_t cap)
+{
+        uint64_t bad = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+                if (s->s[i].outcome != OUT_EXPECTED)
+                        bad++;
+                else if (*n < cap)
+                        lat[(*n)++] = s->s[i].lat_ns;
+        }
+        return bad;
+}
+
+static int cmp_lat(const void *a, const void *b)
+{
+        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static void lat_summary(uint32_t *lat, size_t n, double *ret_p50_us, double *ret_mean_us)
+{
+        double sum = 0;
+
+        qsort(lat, n, sizeof(*lat), cmp_lat);
+        for (size_t i = 0; i < n; i++)
+                sum += lat[i];
+        *ret_p50_us = n ? lat[(n - 1) / 2] / 1000.0 : NAN;
+        *ret_mean_us = n ? sum / (double)n / 1000.0 : NAN;
+}
+
+#define SCALING_SLICES 8       /* alternating, in the order large small small large ... */
+#define SCALING_LAT_MAX 2000000 /* latencies kept per store */
+
+/* The scaling ratio (1k -> 1M keys), side by side: both stores' daemons run
+ * at once, each on its own sockets, and one client logs in to one of them
+ * for a short slice, then to the other, in the order ABBA ABBA. Measured as
+ * two rows minutes apart, the two medians moved with the machine's drift,
+ * and their ratio by up to 30 % between runs of the same build; alternating
+ * puts the drift on both alike. Each store gets --seconds in all. */
+static int scaling_pair(struct bench *b)
+{
+        struct pam_work large = { .confdir = b->pam_dir, .service = BENCH_SERVICE, .user = b->user,
+                                  .keys = &b->large.keys, .expect = PAM_SUCCESS };
+        struct pam_work small = large;
+        struct daemon_proc small_daemon = { 0 };
+        uint32_t *lat[2] = { calloc(SCALING_LAT_MAX, sizeof(uint32_t)), calloc(SCALING_LAT_MAX, sizeof(uint32_t)) };
+        size_t n[2] = { 0, 0 };
+        uint64_t bad = 0;
+        int r = lat[0] && lat[1] ? 0 : -ENOMEM;
+
+        small.service = BENCH_SERVICE_SMALL;
+        small.keys = &b->small.keys;
+        if (r == 0)
+                r = bench_daemon_start(b, &b->large);
+        if (r == 0 && (r = daemon_start(b->o, b->small.state, b->run_dir_small, &small_daemon)) < 0)
+                bench_fail(b, "apikeyd did not start on %s: %s (log: %s)", b->small.state, strerror(-r),
+                           small_daemon.log);
+        /* A first slice each, not counted: the stores' pages into the caches. */
+        for (int i = -2; r == 0 && i < SCALING_SLICES; i++) {
+                bool is_large = i < 0 ? i == -2 : (i % 4 == 0 || i % 4 == 3);
+                struct samples kept = { 0 };
+                struct cell c;
+                struct load_spec spec = { .op = pam_work_op, .ctx = is_large ? &large : &small, .clients = 1,
+                                          .seconds = i < 0 ? 0.2 : b->o->seconds * 2 / SCALING_SLICES,
+                                          .keep = &kept };
+
+                r = load_run(&spec, &c);
+                if (r < 0)
+                        bench_fail(b, "scaling pair, %s store: %s", is_large ? "large" : "small", strerror(-r));
+                else if (i >= 0)
+                        bad += take_latencies(&kept, lat[is_large ? 0 : 1], &n[is_large ? 0 : 1], SCALING_LAT_MAX);
+                samples_free(&kept);
+        }
+        if (small_daemon.pid > 0 && (b->rep.x.daemon_exit_status = daemon_stop(&small_daemon)) != 0)
+                bench_fail(b, "apikeyd on the small store exited with status %d (log: %s)",
+                           b->rep.x.daemon_exit_status, small_daemon.log);
+        bench_daemon_stop(b);
+        if (bad)
+                bench_fail(b, "scaling pair: %llu logins did not succeed", (unsigned long long)bad);
+        if (r == 0 && n[0] && n[1]) {
+                lat_summary(lat[0], n[0], &b->rep.x.scaling_large_p50_us, &b->rep.x.scaling_large_mean_us);
+                lat_summary(lat[1], n[1], &b->rep.x.scaling_small_p50_us, &b->rep.x.scaling_small_mean_us);
+                b->rep.x.scaling_ops_large = n[0];
+                b->rep.x.scaling_ops_small = n[1];
+                b->rep.x.scaling_slices = SCALING_SLICES;
+                b->rep.x.has_scaling = true;
+                bench_log(b->o, "scaling pair: p50 %.1f us (%lu keys) / %.1f us (%lu keys) = %.3f",
+                          b->rep.x.scaling_large_p50_us, b->o->keys, b->rep.x.scaling_small_p50_us,
+                          b->o->small_keys, b->rep.x.scaling_large_p50_us / b->rep.x.scaling_small_p50_us);
+        }
+        free(lat[0]);
+        free(lat[1]);
+        return r;
+}
+
 static int small_row(struct bench *b)
 {
         struct pam_work valid = { .confdir = b->pam_dir, .service = BENCH_SERVICE, .user = b->user,
@@ -375,6 +478,8 @@ static int small_row(struct bench *b)
                 r = run_row(b, "apikey_valid_small", "pam_apikey, valid, small store", b->o->small_keys,
                             pam_work_op, &valid, b->daemon.pid);
         bench_daemon_stop(b);
+        if (r == 0 && b->large.keys.n > 0)
+                r = scaling_pair(b);
         return r;
 }
 

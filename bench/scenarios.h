@@ -20,6 +20,7 @@ struct bench {
         char dir[64];                 /* the work directory */
         char pam_dir[BENCH_PATH_MAX]; /* private PAM configuration (pam_start_confdir) */
         char run_dir[BENCH_PATH_MAX]; /* the daemon's sockets, whichever store it serves */
+        char run_dir_small[BENCH_PATH_MAX]; /* a second daemon's, on the small store (scaling_pair) */
         char echo_sock[BENCH_PATH_MAX];
         char grant_sock[BENCH_PATH_MAX]; /* the granting echo server (module_echo row) */
         char permit_so[BENCH_PATH_MAX];  /* pam_permit.so's path, for floor_resident ("": not found) */

@@ -81,6 +81,10 @@ done
 jcheck "the large store: 1000 keys, its build time and size" \
         '.store.large.keys == 1000 and .store.large.seconds > 0 and .store.large.bytes_per_key > 0'
 jcheck "the scaling row's store: 100 keys" '.store.small.keys == 100'
+jcheck "the scaling pair: one client alternated between both stores, each login answered" \
+        '.scaling.measured and .scaling.slices == 8 and .scaling.large_logins > 0 and .scaling.small_logins > 0
+         and .scaling.large_p50_us > 0 and .scaling.small_p50_us > 0
+         and .ratios.latency_large_over_small_store == .scaling.ratio'
 jcheck "daemon memory measured" '.daemon.measured and .daemon.rss_kib > 0 and .daemon.exit_status == 0'
 jcheck "apikeyctl create timed twice" '.control.measured and .control.creates == 2 and .control.create_ms_p50 > 0'
 jcheck "apikeyctl list --all --json listed all 200 keys" '.control.list_measured and .control.list_keys == 200'
