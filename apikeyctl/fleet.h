@@ -32,6 +32,7 @@ enum fleet_command {
         FLEET_MIGRATE,
         FLEET_ADD_HOST,
         FLEET_REMOVE_HOST,
+        FLEET_SET_GROUPS,
         FLEET_HOSTS,
         FLEET_GROUPS,
         FLEET_IMPORT,
@@ -41,7 +42,7 @@ struct fleet_options {
         enum fleet_command command;
         const char *db;   /* --db URI */
         bool json;        /* --json */
-        const char *name; /* add-host, remove-host: NAME */
+        const char *name; /* add-host, remove-host, set-groups: NAME */
         const char *role; /* add-host --role */
         const char *groups[FLEET_GROUPS_MAX];
         size_t ngroups;
@@ -80,6 +81,7 @@ int fleet_key_file(const char *path, bool *ret_created);
 int fleet_migrate(PGconn *c, const struct fleet_options *o);
 int fleet_add_host(PGconn *c, const struct fleet_options *o);
 int fleet_remove_host(PGconn *c, const struct fleet_options *o);
+int fleet_set_groups(PGconn *c, const struct fleet_options *o);
 int fleet_hosts(PGconn *c, const struct fleet_options *o);
 int fleet_groups(PGconn *c, const struct fleet_options *o);
 int fleet_import(PGconn *c, const struct fleet_options *o);

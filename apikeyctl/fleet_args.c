@@ -30,6 +30,10 @@ static const char fleet_help[] =
         "                  the role a credential and what to put in pg_hba.conf\n"
         "  remove-host NAME\n"
         "                  remove a host and drop its role\n"
+        "  set-groups NAME [--group G]...\n"
+        "                  put a host in groups G instead of its present ones (none:\n"
+        "                  in no group); its daemon follows at its next login. Keys\n"
+        "                  created on it go to the first G from then on\n"
         "  hosts           list the hosts, their roles and groups\n"
         "  groups          list the groups, their hosts and their keys\n"
         "  import --from PATH --host NAME\n"
@@ -75,8 +79,8 @@ static const struct {
         enum fleet_command command;
 } commands[] = {
         { "init", FLEET_INIT },       { "migrate", FLEET_MIGRATE }, { "add-host", FLEET_ADD_HOST },
-        { "remove-host", FLEET_REMOVE_HOST }, { "hosts", FLEET_HOSTS }, { "groups", FLEET_GROUPS },
-        { "import", FLEET_IMPORT },
+        { "remove-host", FLEET_REMOVE_HOST }, { "set-groups", FLEET_SET_GROUPS }, { "hosts", FLEET_HOSTS },
+        { "groups", FLEET_GROUPS }, { "import", FLEET_IMPORT },
 };
 
 static enum fleet_command command_of(const char *word)
@@ -113,7 +117,7 @@ static int command_option(struct fleet_options *o, const char *arg, int argc, ch
         const char *v;
         int r;
 
-        if (o->command == FLEET_ADD_HOST) {
+        if (o->command == FLEET_ADD_HOST || o->command == FLEET_SET_GROUPS) {
                 if ((r = option_value(arg, "--group", argc, argv, i, &v)) != 0) {
                         if (r != 1)
                                 return r;
@@ -124,7 +128,7 @@ static int command_option(struct fleet_options *o, const char *arg, int argc, ch
                         o->groups[o->ngroups++] = v;
                         return 1;
                 }
-                if ((r = option_value(arg, "--role", argc, argv, i, &o->role)) != 0)
+                if (o->command == FLEET_ADD_HOST && (r = option_value(arg, "--role", argc, argv, i, &o->role)) != 0)
                         return r;
         }
         if (o->command == FLEET_INIT && (r = option_value(arg, "--key-file", argc, argv, i, &o->key_file)) != 0)
@@ -151,7 +155,8 @@ static int check_name(const char *what, const char *s)
 /* The arguments each command needs, and only those. */
 static int check_command(const struct fleet_options *o, const char **pos, size_t npos)
 {
-        bool wants_name = o->command == FLEET_ADD_HOST || o->command == FLEET_REMOVE_HOST;
+        bool wants_name = o->command == FLEET_ADD_HOST || o->command == FLEET_REMOVE_HOST ||
+                          o->command == FLEET_SET_GROUPS;
         int r;
 
         if (o->command == FLEET_NONE) {

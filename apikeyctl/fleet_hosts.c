@@ -1,5 +1,6 @@
-/* fleet_hosts.c - `fleet add-host` and `fleet remove-host`. The work is
- * done by apikey.add_host() and apikey.remove_host() (store_pg_schema.h),
+/* fleet_hosts.c - `fleet add-host`, `fleet remove-host` and `fleet
+ * set-groups`. The first two are done by apikey.add_host() and
+ * apikey.remove_host() (store_pg_schema.h),
  * which run as the schema's owner, so that a fleet admin needs no
  * CREATEROLE; here we only call them and tell the admin what comes next:
  * the new role has no password, and the way to give it a credential never
@@ -38,42 +39,53 @@ static void print_credential_howto(PGconn *c, const char *name, const char *role
                role, name, db, role, name, db, role, role, db, role, name, db, role, name, db, role, db, role, role);
 }
 
+/* JSON members: the host's groups, in order, and its default scope. */
+static void json_groups(const struct fleet_options *o)
+{
+        json_member("groups");
+        fputc('[', stdout);
+        for (size_t i = 0; i < o->ngroups; i++) {
+                fputs(i ? ", " : "", stdout);
+                json_str(o->groups[i]);
+        }
+        fputc(']', stdout);
+        json_member("default_scope");
+        if (o->ngroups) {
+                json_str(o->groups[0]);
+        } else {
+                printf("\"host:%s\"", o->name);
+        }
+}
+
+/* Text: ", groups a, b (keys created on it go to a)\n", or in no group. */
+static void print_groups(const struct fleet_options *o)
+{
+        if (o->ngroups) {
+                fputs(", groups", stdout);
+                for (size_t i = 0; i < o->ngroups; i++)
+                        printf("%s %s", i ? "," : "", o->groups[i]);
+                printf(" (keys created on it go to %s)\n", o->groups[0]);
+        } else {
+                printf(", in no group (keys created on it work on %s alone: scope host:%s)\n", o->name, o->name);
+        }
+}
+
 static int print_added(PGconn *c, const struct fleet_options *o, const char *role)
 {
-        const char *def = o->ngroups ? o->groups[0] : NULL;
-
         if (o->json) {
                 fputs("{\"host\": ", stdout);
                 json_str(o->name);
                 json_member("role");
                 json_str(role);
-                json_member("groups");
-                fputc('[', stdout);
-                for (size_t i = 0; i < o->ngroups; i++) {
-                        fputs(i ? ", " : "", stdout);
-                        json_str(o->groups[i]);
-                }
-                fputc(']', stdout);
-                json_member("default_scope");
-                if (def) {
-                        json_str(def);
-                } else {
-                        printf("\"host:%s\"", o->name);
-                }
+                json_groups(o);
                 json_member("database");
                 json_str(sym_PQdb(c));
                 fputs("}\n", stdout);
                 return EXIT_OK;
         }
         printf("host %s added: PostgreSQL role %s", o->name, role);
-        if (def) {
-                fputs(", groups", stdout);
-                for (size_t i = 0; i < o->ngroups; i++)
-                        printf("%s %s", i ? "," : "", o->groups[i]);
-                printf(" (keys created on it go to %s)\n\n", def);
-        } else {
-                printf(", in no group (keys created on it work on %s alone: scope host:%s)\n\n", o->name, o->name);
-        }
+        print_groups(o);
+        fputc('\n', stdout);
         print_credential_howto(c, o->name, role);
         return EXIT_OK;
 }
@@ -162,5 +174,65 @@ int fleet_remove_host(PGconn *c, const struct fleet_options *o)
                 printf("%s keys and %s service IDs have scope host:%s and now work nowhere: delete them, or give "
                        "them a group's scope\n",
                        keys, sids, o->name);
+        return EXIT_OK;
+}
+
+/* The host's groups replaced in one transaction, as a fleet admin (its
+ * grants on groups and host_groups; a host's role has none: permission
+ * denied). Every host's policies read host_groups per statement, so its
+ * daemon's next login sees the new scopes: keys of a group it left stop
+ * working there (wrong_host), with no restart. */
+int fleet_set_groups(PGconn *c, const struct fleet_options *o)
+{
+        char groups[FLEET_GROUPS_MAX * (FLEET_NAME_MAX + 3) + 3];
+        const char *params[2] = { o->name, groups };
+        PGresult *res = NULL;
+        bool found;
+        int r;
+
+        fleet_array_literal(o->groups, o->ngroups, groups, sizeof(groups));
+        if ((r = fleet_begin(c)) != EXIT_OK)
+                return r;
+        r = fleet_query(c, "SELECT 1 FROM apikey.hosts WHERE name = $1", 1, params, &res);
+        found = r == EXIT_OK && sym_PQntuples(res) == 1;
+        sym_PQclear(res);
+        if (r == EXIT_OK && !found) {
+                fleet_rollback(c);
+                ctl_err("fleet set-groups: no host %s (see 'apikeyctl fleet hosts')", o->name);
+                return EXIT_NOT_FOUND;
+        }
+        if (r == EXIT_OK)
+                r = fleet_query(c, "DELETE FROM apikey.host_groups WHERE host = $1", 1, params, &res);
+        if (r == EXIT_OK) {
+                sym_PQclear(res);
+                r = fleet_query(c, "INSERT INTO apikey.groups (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                                1, params + 1, &res);
+        }
+        if (r == EXIT_OK) {
+                sym_PQclear(res);
+                r = fleet_query(c,
+                                "INSERT INTO apikey.host_groups (host, grp, position)"
+                                " SELECT $1, g, n - 1 FROM unnest($2::text[]) WITH ORDINALITY AS t (g, n)"
+                                " ON CONFLICT DO NOTHING",
+                                2, params, &res);
+        }
+        if (r == EXIT_OK) {
+                sym_PQclear(res);
+                r = fleet_exec(c, "COMMIT");
+        }
+        if (r != EXIT_OK) {
+                fleet_rollback(c);
+                return r;
+        }
+        if (o->json) {
+                fputs("{\"host\": ", stdout);
+                json_str(o->name);
+                json_groups(o);
+                fputs("}\n", stdout);
+                return EXIT_OK;
+        }
+        printf("host %s", o->name);
+        print_groups(o);
+        printf("Its daemon follows at its next login: keys of groups it left stop working on it.\n");
         return EXIT_OK;
 }

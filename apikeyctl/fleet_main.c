@@ -34,6 +34,8 @@ static int run(PGconn *c, const struct fleet_options *o)
                 return fleet_add_host(c, o);
         case FLEET_REMOVE_HOST:
                 return fleet_remove_host(c, o);
+        case FLEET_SET_GROUPS:
+                return fleet_set_groups(c, o);
         case FLEET_HOSTS:
                 return fleet_hosts(c, o);
         case FLEET_GROUPS:

@@ -93,6 +93,18 @@ wrong_host"
 expect_eq "uses add up across hosts (a, b: 2)" \
         "$(sleep 1.5; owner_sql "SELECT use_count FROM apikey.keys WHERE id = '$id'")" 2
 
+# The fleet admin changes a host's groups: its daemon follows at its next
+# login, with no restart.
+fleet set-groups c --group g2 --group g1 >/dev/null
+expect_eq "c put in g1 too (fleet set-groups): a's key logs in on c, no restart" "$(login c "$alice" "$key")" PAM_SUCCESS
+expect_eq "... c lists it now" "$(on c root list --all --json | jq --arg i "$id" '[.[] | select(.id == $i)] | length')" 1
+expect_eq "... and keys made through c still go to g2, its first group" \
+        "$(owner_sql "SELECT scope FROM apikey.keys WHERE id = '$(key_id "$(on c "$alice" create --name onc2)")'")" g2
+fleet set-groups c --group g2 >/dev/null
+expect_eq "c back in g2 alone: a's key is refused on c at the next login" \
+        "$(login c "$alice" "$key"; audit_result c "$id")" "PAM_AUTH_ERR
+wrong_host"
+
 # --- Revocation under load: 8 clients log in through b and d while a disables --
 # Each login is stamped with the time it began; none that began after a's
 # `disable` returned may succeed, on any host.

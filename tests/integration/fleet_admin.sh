@@ -155,7 +155,7 @@ complete_line() {
                 "$T/bin/apikeyctl" "$@"
 }
 expect_eq "completion: fleet's commands" "$(complete_line fleet "")" \
-        "add-host groups hosts import init migrate remove-host "
+        "add-host groups hosts import init migrate remove-host set-groups "
 expect_eq "completion: add-host's options" "$(complete_line fleet add-host x --)" "--db --group --help --json --role "
 expect_eq "completion: remove-host takes a host of the --db" "$(complete_line fleet --db "$OWNER" remove-host "")" \
         "db1 solo web1 web2 "
@@ -165,6 +165,31 @@ check "remove-host db1 --json" jq -e '.host == "db1" and .role == "db1_custom_ro
         <<<"$(fleet remove-host db1 --json)"
 expect_eq "... its role is gone" "$(pg_sql postgres "SELECT count(*) FROM pg_roles WHERE rolname = 'db1_custom_role'" postgres)" 0
 expect_eq "remove-host of an unknown host: exit 4" "$(exit_of fleet remove-host db1)" 4
+
+# set-groups: a host's groups replaced, in order; the first is where keys
+# created on it go.
+check "set-groups web2 --group prod --group web --json" jq -e '.host == "web2" and .groups == ["prod", "web"]
+        and .default_scope == "prod"' <<<"$(fleet set-groups web2 --group prod --group web --json)"
+check "... fleet hosts shows them, in that order" jq -e '.[] | select(.name == "web2")
+        | .groups == ["prod", "web"] and .default_scope == "prod"' <<<"$(fleet hosts --json)"
+check "set-groups with a new group creates it" bash -c 'grep -q "groups canary (keys created on it go to canary)" <<<"$1"' \
+        _ "$(fleet set-groups web2 --group canary)"
+check "... and web2 left prod and web" jq -e '(map({name, hosts}) | sort_by(.name)) == [
+        {"name": "canary", "hosts": ["web2"]}, {"name": "prod", "hosts": ["web1"]}, {"name": "web", "hosts": ["web1"]}]' \
+        <<<"$(fleet groups --json)"
+check "set-groups with no --group: in no group, keys created on it stay on it" \
+        jq -e '.groups == [] and .default_scope == "host:web2"' <<<"$(fleet set-groups web2 --json)"
+expect_eq "set-groups of an unknown host: exit 4" "$(exit_of fleet set-groups nosuch --group nosuchgrp)" 4
+expect_eq "... and it made no group" "$(pg_sql fleet_owner "SELECT count(*) FROM apikey.groups WHERE name = 'nosuchgrp'")" 0
+expect_eq "set-groups with a bad group name: exit 2" "$(exit_of fleet set-groups web2 --group 'host:web1')" 2
+expect_eq "set-groups without a host: exit 2" "$(exit_of fleet set-groups)" 2
+expect_eq "set-groups does not take --role: exit 2" "$(exit_of fleet set-groups web2 --role x)" 2
+expect_eq "a host's role may not change groups, not even its own: exit 3" \
+        "$(exit_of "$T/bin/apikeyctl" fleet --db "$(pg_uri apikeyd_web2)" set-groups web2 --group prod)" 3
+check "... and web2 is still in no group" jq -e '.[] | select(.name == "web2") | .groups == []' <<<"$(fleet hosts --json)"
+expect_eq "completion: set-groups takes a host of the --db" "$(complete_line fleet --db "$OWNER" set-groups "")" \
+        "solo web1 web2 "
+expect_eq "completion: set-groups' options" "$(complete_line fleet set-groups x --)" "--db --group --help --json "
 
 # Import: a real store made by the real daemon, with keys, a service ID,
 # uses and audit records.
