@@ -71,6 +71,8 @@ int fleet_report(PGconn *c, const PGresult *res, const char *doing);
 /* BEGIN; SET LOCAL lock_timeout. */
 int fleet_begin(PGconn *c);
 void fleet_rollback(PGconn *c);
+/* COMMIT when r is EXIT_OK, else (or when COMMIT fails) ROLLBACK; the exit code. */
+int fleet_end(PGconn *c, int r);
 /* A text array literal of checked names ({"a","b"}). */
 void fleet_array_literal(const char *const *names, size_t n, char *buf, size_t sz);
 

@@ -166,6 +166,15 @@ void fleet_rollback(PGconn *c)
         sym_PQclear(sym_PQexec(c, "ROLLBACK"));
 }
 
+int fleet_end(PGconn *c, int r)
+{
+        if (r == EXIT_OK)
+                r = fleet_exec(c, "COMMIT");
+        if (r != EXIT_OK)
+                fleet_rollback(c);
+        return r;
+}
+
 void fleet_array_literal(const char *const *names, size_t n, char *buf, size_t sz)
 {
         size_t len = 0;

@@ -155,12 +155,8 @@ int fleet_remove_host(PGconn *c, const struct fleet_options *o)
                 sym_PQclear(res);
                 r = count_left(c, o->name, keys, sids, sizeof(keys));
         }
-        if (r == EXIT_OK)
-                r = fleet_exec(c, "COMMIT");
-        if (r != EXIT_OK) {
-                fleet_rollback(c);
+        if ((r = fleet_end(c, r)) != EXIT_OK)
                 return r;
-        }
         if (o->json) {
                 fputs("{\"host\": ", stdout);
                 json_str(o->name);
@@ -215,15 +211,11 @@ int fleet_set_groups(PGconn *c, const struct fleet_options *o)
                                 " SELECT $1, g, n - 1 FROM unnest($2::text[]) WITH ORDINALITY AS t (g, n)"
                                 " ON CONFLICT DO NOTHING",
                                 2, params, &res);
+                if (r == EXIT_OK)
+                        sym_PQclear(res);
         }
-        if (r == EXIT_OK) {
-                sym_PQclear(res);
-                r = fleet_exec(c, "COMMIT");
-        }
-        if (r != EXIT_OK) {
-                fleet_rollback(c);
+        if ((r = fleet_end(c, r)) != EXIT_OK)
                 return r;
-        }
         if (o->json) {
                 fputs("{\"host\": ", stdout);
                 json_str(o->name);
