@@ -71,7 +71,7 @@ void keys_invalid_variant(const char *key, uint64_t r, char *out);
 enum outcome { OUT_EXPECTED = 0, OUT_UNEXPECTED = 1, OUT_ERROR = 2 };
 struct sample {
         uint64_t start_ns; /* relative to the start of the cell */
-        uint32_t lat_ns;
+        uint64_t lat_ns; /* 64 bits: pam_unix with 64 clients takes longer than 4.3 s */
         uint8_t outcome;
 };
 /* One operation in a client process; returns an outcome. rng is the
@@ -109,6 +109,9 @@ struct load_spec {
  * each and fills *ret. */
 int load_run(const struct load_spec *spec, struct cell *ret);
 void samples_free(struct samples *s);
+/* Latencies in ns: sorted in place; the q-quantile of sorted ones in us. */
+void latencies_sort(uint64_t *lat, size_t n);
+double latency_rank_us(const uint64_t *sorted, size_t n, double q);
 uint64_t rng_next(uint64_t *state);
 
 /* syscalls.c: counting a server's system calls by thread. */

@@ -22,7 +22,7 @@
 
 #include "bench.h"
 
-#define SAMPLES_CAP (4u << 20) /* 4 Mi samples, 64 MiB of address space, touched as used */
+#define SAMPLES_CAP (4u << 20) /* 4 Mi samples, 96 MiB of address space, touched as used */
 #define READY_TIMEOUT_NS (300ull * 1000000000ull)
 #define DURING_TAIL_NS (200ull * 1000000ull)
 
@@ -90,8 +90,7 @@ static void client_main(struct shared *sh, op_fn op, void *ctx, unsigned id, uin
                 slot = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
                 if (slot < SAMPLES_CAP)
                         sh->samples[slot] = (struct sample){ .start_ns = t0 - start,
-                                                             .lat_ns = t1 - t0 > UINT32_MAX ? UINT32_MAX
-                                                                                            : (uint32_t)(t1 - t0),
+                                                             .lat_ns = t1 - t0,
                                                              .outcome = (uint8_t)out };
                 last = t1;
         }
@@ -102,14 +101,19 @@ static void client_main(struct shared *sh, op_fn op, void *ctx, unsigned id, uin
         _exit(0);
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
         return x < y ? -1 : x > y;
 }
 
-static double rank(const uint32_t *sorted, size_t n, double q)
+void latencies_sort(uint64_t *lat, size_t n)
+{
+        qsort(lat, n, sizeof(*lat), cmp_u64);
+}
+
+double latency_rank_us(const uint64_t *sorted, size_t n, double q)
 {
         size_t i = (size_t)(q * (double)n + 0.999999);
 
@@ -122,7 +126,7 @@ static double rank(const uint32_t *sorted, size_t n, double q)
 
 static void summarize(const struct shared *sh, size_t n, struct cell *c)
 {
-        uint32_t *lat = malloc((n ? n : 1) * sizeof(*lat));
+        uint64_t *lat = malloc((n ? n : 1) * sizeof(*lat));
         double sum = 0;
 
         c->ops = sh->ops;
@@ -136,9 +140,9 @@ static void summarize(const struct shared *sh, size_t n, struct cell *c)
                 lat[i] = sh->samples[i].lat_ns;
                 sum += lat[i];
         }
-        qsort(lat, n, sizeof(*lat), cmp_u32);
-        c->p50_us = rank(lat, n, 0.50);
-        c->p99_us = rank(lat, n, 0.99);
+        latencies_sort(lat, n);
+        c->p50_us = latency_rank_us(lat, n, 0.50);
+        c->p99_us = latency_rank_us(lat, n, 0.99);
         c->max_us = n ? lat[n - 1] / 1000.0 : 0;
         c->mean_us = n ? sum / (double)n / 1000.0 : 0;
         free(lat);

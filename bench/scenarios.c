@@ -369,7 +369,7 @@ static int large_rows(struct bench *b)
 
 /* Appends the latencies of s's expected answers to lat (n of cap); returns
  * the unexpected ones. */
-static uint64_t take_latencies(const struct samples *s, uint32_t *lat, size_t *n, size_t cap)
+static uint64_t take_latencies(const struct samples *s, uint64_t *lat, size_t *n, size_t cap)
 {
         uint64_t bad = 0;
 
@@ -382,21 +382,14 @@ static uint64_t take_latencies(const struct samples *s, uint32_t *lat, size_t *n
         return bad;
 }
 
-static int cmp_lat(const void *a, const void *b)
-{
-        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-        return x < y ? -1 : x > y;
-}
-
-static void lat_summary(uint32_t *lat, size_t n, double *ret_p50_us, double *ret_mean_us)
+static void lat_summary(uint64_t *lat, size_t n, double *ret_p50_us, double *ret_mean_us)
 {
         double sum = 0;
 
-        qsort(lat, n, sizeof(*lat), cmp_lat);
+        latencies_sort(lat, n);
         for (size_t i = 0; i < n; i++)
-                sum += lat[i];
-        *ret_p50_us = n ? lat[(n - 1) / 2] / 1000.0 : NAN;
+                sum += (double)lat[i];
+        *ret_p50_us = n ? latency_rank_us(lat, n, 0.50) : NAN;
         *ret_mean_us = n ? sum / (double)n / 1000.0 : NAN;
 }
 
@@ -415,7 +408,7 @@ static int scaling_pair(struct bench *b)
                                   .keys = &b->large.keys, .expect = PAM_SUCCESS };
         struct pam_work small = large;
         struct daemon_proc small_daemon = { 0 };
-        uint32_t *lat[2] = { calloc(SCALING_LAT_MAX, sizeof(uint32_t)), calloc(SCALING_LAT_MAX, sizeof(uint32_t)) };
+        uint64_t *lat[2] = { calloc(SCALING_LAT_MAX, sizeof(uint64_t)), calloc(SCALING_LAT_MAX, sizeof(uint64_t)) };
         size_t n[2] = { 0, 0 };
         uint64_t bad = 0;
         int r = lat[0] && lat[1] ? 0 : -ENOMEM;
