@@ -323,7 +323,7 @@ static int check_db(const struct args_state *st)
         }
         if (!fleet_keys_command(o->command)) {
                 ctl_err("%s does not run with --db: run it on a host (apikeyctl %s, through that host's apikeyd); "
-                        "with --db only list, show, disable, enable and delete",
+                        "with --db only list, show, disable, enable, delete, service-id list and service-id show",
                         cmd_name(o->command), cmd_name(o->command));
                 return EXIT_USAGE;
         }

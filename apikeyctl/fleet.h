@@ -92,5 +92,7 @@ int fleet_import(PGconn *c, const struct fleet_options *o);
  * with --db; run returns the exit code. */
 bool fleet_keys_command(enum ctl_command command);
 int fleet_keys_run(const struct ctl_options *o);
+/* fleet_sids.c: service-id list and show, on c; the exit code. */
+int fleet_sids_run(PGconn *c, const struct ctl_options *o);
 
 #endif

@@ -1,4 +1,5 @@
-/* fleet_keys.c - `apikeyctl --db URI list|show|disable|enable|delete`: a
+/* fleet_keys.c - `apikeyctl --db URI list|show|disable|enable|delete` (and
+ * the dispatch of `service-id list|show`, fleet_sids.c): a
  * fleet admin manages the fleet's keys from the admin's own seat, talking to
  * PostgreSQL as the role the URI names. Row-level security decides what that
  * role sees and may change (a member of apikey_admin: every key; a host's
@@ -369,7 +370,7 @@ static int change(PGconn *c, const struct ctl_options *o, const uint8_t *row_key
 bool fleet_keys_command(enum ctl_command command)
 {
         return command == CTL_LIST || command == CTL_SHOW || command == CTL_DISABLE || command == CTL_ENABLE ||
-               command == CTL_DELETE;
+               command == CTL_DELETE || command == CTL_SID_LIST || command == CTL_SID_SHOW;
 }
 
 int fleet_keys_run(const struct ctl_options *o)
@@ -388,7 +389,12 @@ int fleet_keys_run(const struct ctl_options *o)
         if (r == EXIT_OK) {
                 const uint8_t *key = o->key_file ? row_key : NULL;
 
-                r = (o->command == CTL_LIST || o->command == CTL_SHOW) ? list_or_show(c, o, key) : change(c, o, key);
+                if (o->command == CTL_SID_LIST || o->command == CTL_SID_SHOW)
+                        r = fleet_sids_run(c, o);
+                else if (o->command == CTL_LIST || o->command == CTL_SHOW)
+                        r = list_or_show(c, o, key);
+                else
+                        r = change(c, o, key);
                 sym_PQfinish(c);
         }
         sodium_memzero(row_key, sizeof(row_key));

@@ -222,6 +222,26 @@ expect_eq "--db with a password in it: exit 2" "$?" 2
 "$T/bin/apikeyctl" --socket "$T/run-a/control.sock" --key-file "$T/fleet.key" list >/dev/null 2>&1
 expect_eq "--key-file without --db: exit 2 (the daemon holds its own secret)" "$?" 2
 
+# Service IDs from the admin's seat: read, as the daemon prints them.
+sid_a=ci-a-$$ sid_c=ci-c-$$
+on a root service-id create "$sid_a" --description "deploys" >/dev/null
+on c root service-id create "$sid_c" >/dev/null
+on a root create --service-id "$sid_a" >/dev/null
+expect_eq "service-id list --db: the fleet admin sees both hosts' service IDs" \
+        "$(admin service-id list --json | jq -r --arg a "$sid_a" --arg c "$sid_c" \
+                '[.[] | select(.name == $a or .name == $c) | .name] | join(" ")')" "$sid_a $sid_c"
+expect_eq "... each as its host's daemon shows it" "$(admin service-id show "$sid_a" --json | jq -S .)" \
+        "$(on a root service-id show "$sid_a" --json | jq -S .)"
+expect_eq "... with its keys counted" "$(admin service-id show "$sid_a" --json | jq .keys)" 1
+check "... and in text" grep -q "deploys" <<<"$(admin service-id show "$sid_a")"
+expect_eq "host a's role with --db does not see c's service ID" \
+        "$(host_a service-id list --json | jq --arg c "$sid_c" '[.[] | select(.name == $c)] | length')" 0
+host_a service-id show "$sid_c" >/dev/null 2>&1
+expect_eq "... show says no such service ID (exit 4)" "$?" 4
+"$T/bin/apikeyctl" --db "$(pg_uri "$OWNER")" service-id lock "$sid_a" >/dev/null 2>"$T/dbsid.err"
+expect_eq "service-id lock with --db: run it on a host (exit 2)" "$?" 2
+check "... says so" grep -q "run it on a host" "$T/dbsid.err"
+
 # --- max-uses exact across three hosts ------------------------------------------
 limited=$(on a "$alice" create --name limited --max-uses 7)
 lid=$(key_id "$limited")
