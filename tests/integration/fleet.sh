@@ -234,6 +234,9 @@ expect_eq "... each as its host's daemon shows it" "$(admin service-id show "$si
         "$(on a root service-id show "$sid_a" --json | jq -S .)"
 expect_eq "... with its keys counted" "$(admin service-id show "$sid_a" --json | jq .keys)" 1
 check "... and in text" grep -q "deploys" <<<"$(admin service-id show "$sid_a")"
+check "completion with --db offers the fleet's service IDs" grep -qx "$sid_c" <<<"$(bash -c 'source "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _apikeyctl; printf "%s\n" "${COMPREPLY[@]}"' _ \
+        completion/apikeyctl "$T/bin/apikeyctl" --db "$(pg_uri "$OWNER")" service-id show "")"
 expect_eq "host a's role with --db does not see c's service ID" \
         "$(host_a service-id list --json | jq --arg c "$sid_c" '[.[] | select(.name == $c)] | length')" 0
 host_a service-id show "$sid_c" >/dev/null 2>&1
