@@ -430,9 +430,10 @@ int pg_key_owners(struct store *base, store_owner_cb cb, void *userdata)
          * loose index scan: one LIMIT 1 search per account), as
          * sqlite_key_owners() does. SELECT DISTINCT read every index entry:
          * on a host with a million live keys, at start and every few minutes
-         * on the login thread. */
+         * on the login thread. A SELECT around it: pg_exec() runs a read
+         * again on a new connection after a failover (safe_to_repeat). */
         int r = pg_exec(pg_of(base),
-                        "WITH RECURSIVE owners (name, uid) AS ("
+                        "SELECT name, uid FROM (WITH RECURSIVE owners (name, uid) AS ("
                         " (SELECT owner_name, owner_uid FROM apikey.keys"
                         "  WHERE owner_type = 'user' AND orphaned_at = 0"
                         "  ORDER BY owner_name, owner_uid LIMIT 1)"
@@ -442,7 +443,7 @@ int pg_key_owners(struct store *base, store_owner_cb cb, void *userdata)
                         "  WHERE owner_type = 'user' AND orphaned_at = 0"
                         "  AND (owner_name, owner_uid) > (o.name, o.uid)"
                         "  ORDER BY owner_name, owner_uid LIMIT 1) n)"
-                        " SELECT name, uid FROM owners",
+                        " SELECT name, uid FROM owners) AS o ORDER BY name, uid",
                         NULL, &res);
 
         for (int i = 0; r == 0 && i < sym_PQntuples(res); i++) {
