@@ -17,7 +17,7 @@
  *   keytool candidates KEY N     N other keys with KEY's ID, secret and a valid
  *                                CRC but the last two secret characters: what
  *                                someone who saw all but those two would try
- *   keytool noread SOCKET N SECONDS audit|list-all|status
+ *   keytool noread SOCKET N SECONDS audit|verify|list-all|status
  *                                N control requests that never read their reply;
  *                                after SECONDS print how many the daemon dropped
  *   keytool page SOCKET audit|list-all LIMIT [CURSOR]
@@ -351,9 +351,11 @@ static int noread(const char *path, int n, int seconds, const char *what)
                 return 2;
         wire_init(&b, MSG_CTL_REQUEST);
         wire_put_u32(&b, TAG_COMMAND, strcmp(what, "status") == 0 ? CTL_STATUS
-                                      : strcmp(what, "audit") == 0 ? CTL_AUDIT
-                                                                   : CTL_LIST);
-        wire_put_u32(&b, TAG_FLAGS, strcmp(what, "list-all") == 0 ? CTL_FLAG_ALL : 0);
+                                      : strcmp(what, "audit") == 0 || strcmp(what, "verify") == 0 ? CTL_AUDIT
+                                                                                                  : CTL_LIST);
+        wire_put_u32(&b, TAG_FLAGS, strcmp(what, "list-all") == 0 ? CTL_FLAG_ALL
+                                    : strcmp(what, "verify") == 0 ? CTL_FLAG_VERIFY
+                                                                  : 0);
         if (wire_finish(&b) < 0)
                 return 2;
         for (int i = 0; i < n; i++) {

@@ -67,4 +67,21 @@ v=$!
 expect_eq "a login while audit --verify runs succeeds" "$(pam_result apikey "$alice" "$key")" PAM_SUCCESS
 timeout 30 tail --pid="$v" -f /dev/null
 check "audit --verify answered ($(head -c 200 "$T/verify.out"))" grep -q "audit chain" "$T/verify.out"
+
+# Clients that ask for a verify and stop reading. A verify's progress
+# messages renew its connection's life bound (control_page.c), but a reply
+# queue that does not move for 5 s still drops it: mallory's 30,000 records
+# all break the chain, and the 1,000 breaks listed are more than the socket
+# holds.
+drops_before=$(grep -c "did not read its reply in time" "$T/daemon.log")
+as_user "$mallory" "$T/bin/keytool" noread "$CTL_SOCK" 4 8 verify >"$T/noread-verify.out" &
+r3=$!
+sleep 1
+expect_eq "a login while 4 clients refuse to read their verify replies succeeds" \
+        "$(pam_result apikey "$alice" "$key")" PAM_SUCCESS
+timeout 30 tail --pid="$r3" -f /dev/null
+check "the 4 verify requests were sent ($(tr '\n' ' ' <"$T/noread-verify.out"))" grep -q "sent=4" "$T/noread-verify.out"
+check "... and the daemon dropped all 4" grep -q "dropped=4" "$T/noread-verify.out"
+expect_eq "... for not reading (not because the answer was whole)" \
+        "$(($(grep -c "did not read its reply in time" "$T/daemon.log") - drops_before))" 4
 expect_eq "after all this, logins still work" "$(pam_result apikey "$alice" "$key")" PAM_SUCCESS
