@@ -66,6 +66,8 @@ int fleet_exec(PGconn *c, const char *sql);
 /* Text parameters (NULL: SQL NULL); *ret is a PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK result to PQclear. */
 int fleet_query(PGconn *c, const char *sql, int n, const char *const *params, PGresult **ret);
+/* The same when the result is not needed. */
+int fleet_command(PGconn *c, const char *sql, int n, const char *const *params);
 /* The exit code of a failed result or connection, after reporting it. */
 int fleet_report(PGconn *c, const PGresult *res, const char *doing);
 /* BEGIN; SET LOCAL lock_timeout. */

@@ -146,14 +146,19 @@ int fleet_query(PGconn *c, const char *sql, int n, const char *const *params, PG
         return code;
 }
 
-int fleet_exec(PGconn *c, const char *sql)
+int fleet_command(PGconn *c, const char *sql, int n, const char *const *params)
 {
         PGresult *res = NULL;
-        int r = fleet_query(c, sql, 0, NULL, &res);
+        int r = fleet_query(c, sql, n, params, &res);
 
         if (r == EXIT_OK)
                 sym_PQclear(res);
         return r;
+}
+
+int fleet_exec(PGconn *c, const char *sql)
+{
+        return fleet_command(c, sql, 0, NULL);
 }
 
 int fleet_begin(PGconn *c)

@@ -94,7 +94,6 @@ int fleet_add_host(PGconn *c, const struct fleet_options *o)
 {
         char role[FLEET_NAME_MAX + 1], groups[FLEET_GROUPS_MAX * (FLEET_NAME_MAX + 3) + 3];
         const char *params[3] = { o->name, role, groups };
-        PGresult *res = NULL;
         int r;
 
         if (o->role) {
@@ -110,13 +109,8 @@ int fleet_add_host(PGconn *c, const struct fleet_options *o)
         fleet_array_literal(o->groups, o->ngroups, groups, sizeof(groups));
         if ((r = fleet_begin(c)) != EXIT_OK)
                 return r;
-        r = fleet_query(c, "SELECT apikey.add_host($1, $2, $3::text[])", 3, params, &res);
-        if (r != EXIT_OK) {
-                fleet_rollback(c);
-                return r;
-        }
-        sym_PQclear(res);
-        if ((r = fleet_exec(c, "COMMIT")) != EXIT_OK)
+        r = fleet_command(c, "SELECT apikey.add_host($1, $2, $3::text[])", 3, params);
+        if ((r = fleet_end(c, r)) != EXIT_OK)
                 return r;
         return print_added(c, o, role);
 }
@@ -183,37 +177,32 @@ int fleet_set_groups(PGconn *c, const struct fleet_options *o)
         char groups[FLEET_GROUPS_MAX * (FLEET_NAME_MAX + 3) + 3];
         const char *params[2] = { o->name, groups };
         PGresult *res = NULL;
-        bool found;
         int r;
 
         fleet_array_literal(o->groups, o->ngroups, groups, sizeof(groups));
         if ((r = fleet_begin(c)) != EXIT_OK)
                 return r;
         r = fleet_query(c, "SELECT 1 FROM apikey.hosts WHERE name = $1", 1, params, &res);
-        found = r == EXIT_OK && sym_PQntuples(res) == 1;
-        sym_PQclear(res);
-        if (r == EXIT_OK && !found) {
-                fleet_rollback(c);
-                ctl_err("fleet set-groups: no host %s (see 'apikeyctl fleet hosts')", o->name);
-                return EXIT_NOT_FOUND;
+        if (r == EXIT_OK) {
+                bool found = sym_PQntuples(res) == 1;
+
+                sym_PQclear(res);
+                if (!found) {
+                        fleet_rollback(c);
+                        ctl_err("fleet set-groups: no host %s (see 'apikeyctl fleet hosts')", o->name);
+                        return EXIT_NOT_FOUND;
+                }
+                r = fleet_command(c, "DELETE FROM apikey.host_groups WHERE host = $1", 1, params);
         }
         if (r == EXIT_OK)
-                r = fleet_query(c, "DELETE FROM apikey.host_groups WHERE host = $1", 1, params, &res);
-        if (r == EXIT_OK) {
-                sym_PQclear(res);
-                r = fleet_query(c, "INSERT INTO apikey.groups (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-                                1, params + 1, &res);
-        }
-        if (r == EXIT_OK) {
-                sym_PQclear(res);
-                r = fleet_query(c,
-                                "INSERT INTO apikey.host_groups (host, grp, position)"
-                                " SELECT $1, g, n - 1 FROM unnest($2::text[]) WITH ORDINALITY AS t (g, n)"
-                                " ON CONFLICT DO NOTHING",
-                                2, params, &res);
-                if (r == EXIT_OK)
-                        sym_PQclear(res);
-        }
+                r = fleet_command(c, "INSERT INTO apikey.groups (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                                  1, params + 1);
+        if (r == EXIT_OK)
+                r = fleet_command(c,
+                                  "INSERT INTO apikey.host_groups (host, grp, position)"
+                                  " SELECT $1, g, n - 1 FROM unnest($2::text[]) WITH ORDINALITY AS t (g, n)"
+                                  " ON CONFLICT DO NOTHING",
+                                  2, params);
         if ((r = fleet_end(c, r)) != EXIT_OK)
                 return r;
         if (o->json) {

@@ -265,10 +265,7 @@ int fleet_import(PGconn *c, const struct fleet_options *o)
         copying = r == EXIT_OK;
         for (int i = 0; i < 3 && r == EXIT_OK; i++)
                 r = copy_table(db, c, specs[i], o->host, &n[i]);
-        if (r == EXIT_OK)
-                r = fleet_exec(c, "COMMIT");
-        else
-                fleet_rollback(c);
+        r = fleet_end(c, r);
         sqlite3_close(db);
         if (r == EXIT_CONFLICT && copying)
                 ctl_err("nothing was imported: a key ID or service ID of this store is in the fleet already "

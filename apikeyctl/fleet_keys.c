@@ -358,10 +358,7 @@ static int change(PGconn *c, const struct ctl_options *o, const uint8_t *row_key
                         r = write_state(c, &row, row_key, o->command == CTL_DISABLE);
                 sodium_memzero(&row, sizeof(row));
         }
-        if (r == EXIT_OK)
-                r = fleet_exec(c, "COMMIT");
-        else
-                fleet_rollback(c);
+        r = fleet_end(c, r);
         if (r == EXIT_OK)
                 r = print_reply(o, &none, &reply);
         return r;

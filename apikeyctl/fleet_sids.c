@@ -5,9 +5,12 @@
  * is of the keys it sees. Printed by the daemon's reply printers, the record
  * being the one apikeyd's control_sid.c sends. Changing a service ID still
  * goes through a host's daemon: it checks the Unix account on that host. */
-#include <stdlib.h>
 #include <string.h>
 
+/* As in fleet_keys.c: store.h's struct audit_record is not records.h's. */
+#define audit_record store_audit_record
+#include "../apikeyd/store_pg_row.h"
+#undef audit_record
 #include "fleet.h"
 #include "print.h"
 
@@ -22,11 +25,6 @@ static char *text_at(const PGresult *res, int i, int col, bool *oom)
         return s;
 }
 
-static uint64_t int_at(const PGresult *res, int i, int col)
-{
-        return strtoull(sym_PQgetvalue(res, i, col), NULL, 10);
-}
-
 static int add_info(struct rec_list *l, const PGresult *res, int i)
 {
         struct sid_info info = { 0 };
@@ -36,12 +34,12 @@ static int add_info(struct rec_list *l, const PGresult *res, int i)
         info.description = text_at(res, i, 1, &oom);
         info.unix_user = text_at(res, i, 2, &oom);
         /* -1: no Unix account, which the daemon leaves out too. */
-        if (sym_PQgetvalue(res, i, 3)[0] != '-')
-                info.unix_uid = U(int_at(res, i, 3));
-        info.locked = U(int_at(res, i, 4));
-        info.created_at = U(int_at(res, i, 5));
+        if (pg_get_int(res, i, 3) >= 0)
+                info.unix_uid = U(pg_get_int(res, i, 3));
+        info.locked = U(pg_get_int(res, i, 4));
+        info.created_at = U(pg_get_int(res, i, 5));
         info.created_by = text_at(res, i, 6, &oom);
-        info.key_count = U(int_at(res, i, 7));
+        info.key_count = U(pg_get_int(res, i, 7));
         if (oom || rec_list_add(l, &info) < 0) {
                 rec_free(&rec_sid_info, &info);
                 ctl_err("out of memory");
