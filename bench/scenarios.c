@@ -88,26 +88,37 @@ int bench_write_pam(struct bench *b)
         return r;
 }
 
-int bench_daemon_start(struct bench *b, struct store_dir *s)
+/* A daemon on store s with its sockets in run_dir; a failure is the run's. */
+static int daemon_start_on(struct bench *b, struct store_dir *s, const char *run_dir, struct daemon_proc *d)
 {
-        int r = daemon_start(b->o, s->state, b->run_dir, &b->daemon);
+        int r = daemon_start(b->o, s->state, run_dir, d);
 
         if (r < 0)
-                bench_fail(b, "apikeyd did not start on %s: %s (log: %s)", s->state, strerror(-r), b->daemon.log);
+                bench_fail(b, "apikeyd did not start on %s: %s (log: %s)", s->state, strerror(-r), d->log);
         return r;
+}
+
+static void daemon_stop_on(struct bench *b, struct daemon_proc *d)
+{
+        int status;
+
+        if (d->pid <= 0)
+                return;
+        status = daemon_stop(d);
+        if (status != 0) {
+                b->rep.x.daemon_exit_status = status;
+                bench_fail(b, "apikeyd exited with status %d (log: %s)", status, d->log);
+        }
+}
+
+int bench_daemon_start(struct bench *b, struct store_dir *s)
+{
+        return daemon_start_on(b, s, b->run_dir, &b->daemon);
 }
 
 void bench_daemon_stop(struct bench *b)
 {
-        int status;
-
-        if (b->daemon.pid <= 0)
-                return;
-        status = daemon_stop(&b->daemon);
-        if (status != 0) {
-                b->rep.x.daemon_exit_status = status;
-                bench_fail(b, "apikeyd exited with status %d (log: %s)", status, b->daemon.log);
-        }
+        daemon_stop_on(b, &b->daemon);
 }
 
 static void stop_server(pid_t *pid);
@@ -384,9 +395,8 @@ static int scaling_pair(struct bench *b)
 
         small.service = BENCH_SERVICE_SMALL;
         small.keys = &b->small.keys;
-        if (r == 0 && (r = daemon_start(b->o, b->small.state, b->run_dir_small, &small_daemon)) < 0)
-                bench_fail(b, "apikeyd did not start on %s: %s (log: %s)", b->small.state, strerror(-r),
-                           small_daemon.log);
+        if (r == 0)
+                r = daemon_start_on(b, &b->small, b->run_dir_small, &small_daemon);
         /* A first slice each, not counted: the stores' pages into the caches. */
         for (int i = -2; r == 0 && i < SCALING_SLICES; i++) {
                 bool is_large = i < 0 ? i == -2 : (i % 4 == 0 || i % 4 == 3);
@@ -403,9 +413,7 @@ static int scaling_pair(struct bench *b)
                         bad += take_latencies(&kept, lat[is_large ? 0 : 1], &n[is_large ? 0 : 1], SCALING_LAT_MAX);
                 samples_free(&kept);
         }
-        if (small_daemon.pid > 0 && (b->rep.x.daemon_exit_status = daemon_stop(&small_daemon)) != 0)
-                bench_fail(b, "apikeyd on the small store exited with status %d (log: %s)",
-                           b->rep.x.daemon_exit_status, small_daemon.log);
+        daemon_stop_on(b, &small_daemon);
         if (bad)
                 bench_fail(b, "scaling pair: %llu logins did not succeed", (unsigned long long)bad);
         if (r == 0 && n[0] && n[1]) {
