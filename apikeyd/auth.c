@@ -227,7 +227,7 @@ static enum verdict count_use(struct daemon *d, const struct key_record *k, cons
         int r = k->max_uses ? store_key_claim_use(d->store, k->id, now, req->rhost, req->service) : -EOPNOTSUPP;
 
         if (r == -EOPNOTSUPP)
-                r = usage_add(d, k->id, now, req->rhost, req->service);
+                r = usage_add(d, k, now, req->rhost, req->service);
         if (r == -EDQUOT) {
                 snprintf(res->detail, sizeof(res->detail), "all %" PRIu64 " uses taken (claimed across the fleet)",
                          k->max_uses);

@@ -38,6 +38,7 @@
 /* Uses of keys not yet written: the login path never waits for the disk. */
 struct usage_entry {
         char id[KEY_ID_LEN + 1];
+        int64_t row_hint; /* the key's, as the login read it (store_key_add_uses) */
         uint64_t uses;
         int64_t last_at;
         char rhost[PROTO_RHOST_MAX + 1];
@@ -177,7 +178,7 @@ uint64_t usage_pending(const struct daemon *d, const struct usage_view *v, const
 /* Adds the pending uses to what the store said about k (for display). */
 void usage_overlay(const struct daemon *d, struct key_record *k);
 /* Counts one use; -EIO when it cannot be recorded (the login then fails). */
-int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost, const char *service);
+int usage_add(struct daemon *d, const struct key_record *k, int64_t when, const char *rhost, const char *service);
 
 /* audit.c: every attempt and change, hash-chained, batched with the uses. */
 /* Named apart from libaudit's audit_open(), which libpam links. Loads the

@@ -188,10 +188,10 @@ int store_key_owners(struct store *s, store_owner_cb cb, void *userdata)
         return s->ops->key_owners(s, cb, userdata);
 }
 
-int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
-                       const char *service)
+int store_key_add_uses(struct store *s, const char *id, int64_t row_hint, uint64_t n, int64_t when,
+                       const char *rhost, const char *service)
 {
-        return s->ops->key_add_uses(s, id, n, when, rhost, service);
+        return s->ops->key_add_uses(s, id, row_hint, n, when, rhost, service);
 }
 
 int store_key_claim_use(struct store *s, const char *id, int64_t when, const char *rhost, const char *service)

@@ -62,6 +62,10 @@ struct key_record {
          * fleet's fleet.key); "host:NAME" the old hash.key of host NAME,
          * whose SQLite store was imported into the fleet. */
         char hash_key[STORE_SCOPE_MAX + 1];
+        /* Read: where the store keeps the row (SQLite's rowid; 0 unknown). A
+         * hint for store_key_add_uses only: rowids change (VACUUM) and are
+         * reused, so the row it finds is used only if its ID matches. */
+        int64_t row_hint;
 };
 
 /* Which keys to list or count; zero/NULL fields match everything. */
@@ -157,9 +161,11 @@ int store_key_set_orphaned(struct store *s, const char *id, int64_t when);
 /* Each account (name and uid) that owns user keys not orphaned. */
 typedef int (*store_owner_cb)(const char *name, uint32_t uid, void *userdata);
 int store_key_owners(struct store *s, store_owner_cb cb, void *userdata);
-/* Adds n uses with the last one's time, source and PAM service. */
-int store_key_add_uses(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
-                       const char *service);
+/* Adds n uses with the last one's time, source and PAM service. row_hint:
+ * the key's .row_hint when it was read (0: none), which spares a store the
+ * search by ID when the row is still there. */
+int store_key_add_uses(struct store *s, const char *id, int64_t row_hint, uint64_t n, int64_t when,
+                       const char *rhost, const char *service);
 /* Claims one use of a usage-limited key in one atomic statement, for a store
  * several daemons share: 0 claimed (and counted), -EDQUOT when it has none
  * left, -ENOENT. -EOPNOTSUPP when this daemon alone counts the store's uses

@@ -37,8 +37,8 @@ struct store_ops {
         int (*key_delete)(struct store *s, const char *id);
         int (*key_set_orphaned)(struct store *s, const char *id, int64_t when);
         int (*key_owners)(struct store *s, store_owner_cb cb, void *userdata);
-        int (*key_add_uses)(struct store *s, const char *id, uint64_t n, int64_t when, const char *rhost,
-                            const char *service);
+        int (*key_add_uses)(struct store *s, const char *id, int64_t row_hint, uint64_t n, int64_t when,
+                            const char *rhost, const char *service);
         int (*key_claim_use)(struct store *s, const char *id, int64_t when, const char *rhost, const char *service);
         int (*key_elsewhere)(struct store *s, const char *id, const uint8_t hash[KEY_HASH_LEN], bool *ret);
 

@@ -272,11 +272,12 @@ static int change_uses(struct key_record *k, const void *ctx)
         return 0;
 }
 
-int pg_key_add_uses(struct store *base, const char *id, uint64_t n, int64_t when, const char *rhost,
-                    const char *service)
+int pg_key_add_uses(struct store *base, const char *id, int64_t row_hint, uint64_t n, int64_t when,
+                    const char *rhost, const char *service)
 {
         const struct uses u = { n, when, rhost, service, false };
 
+        (void)row_hint; /* keys are found by ID: there is no rowid */
         return key_rewrite(pg_of(base), id, change_uses, &u);
 }
 

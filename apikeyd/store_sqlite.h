@@ -9,6 +9,7 @@
 enum stmt_id {
         ST_KEY_INSERT,
         ST_KEY_GET,
+        ST_KEY_GET_AT,
         ST_KEY_DELETE,
         ST_SID_INSERT,
         ST_SID_GET,
@@ -69,8 +70,8 @@ int sqlite_key_set_state(struct store *base, const char *id, const char *state, 
 int sqlite_key_delete(struct store *base, const char *id);
 int sqlite_key_set_orphaned(struct store *base, const char *id, int64_t when);
 int sqlite_key_owners(struct store *base, store_owner_cb cb, void *userdata);
-int sqlite_key_add_uses(struct store *base, const char *id, uint64_t n, int64_t when, const char *rhost,
-                        const char *service);
+int sqlite_key_add_uses(struct store *base, const char *id, int64_t row_hint, uint64_t n, int64_t when,
+                       const char *rhost, const char *service);
 int sqlite_sid_insert(struct store *base, const struct sid_record *r);
 int sqlite_sid_get(struct store *base, const char *name, struct sid_record *ret);
 int sqlite_sid_update(struct store *base, const struct sid_record *r);

@@ -252,21 +252,15 @@ int store_keys_seal_all(struct sqlite_store *s)
         return r;
 }
 
-/* Reads row id, and its rowid when ret_rowid is not NULL (the columns are
- * KEY_COLUMNS, then rowid: row_to_record reads only the former). */
-static int key_get(struct sqlite_store *s, const char *id, struct key_record *ret, int64_t *ret_rowid)
+/* Steps st, a SELECT of KEY_COLUMNS and then rowid (row_to_record reads
+ * only the former), into *ret; -ENOENT without a row. */
+static int key_read(struct sqlite_store *s, sqlite3_stmt *st, struct key_record *ret)
 {
-        sqlite3_stmt *st = store_stmt_rebound(s, ST_KEY_GET, "SELECT " KEY_COLUMNS ", rowid FROM keys WHERE id = ?1");
-        int rc, r;
+        int rc = sqlite3_step(st), r;
 
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 r = row_to_record(s, st, ret);
-                if (ret_rowid)
-                        *ret_rowid = sqlite3_column_int64(st, 27);
+                ret->row_hint = sqlite3_column_int64(st, 27);
         } else if (rc == SQLITE_DONE)
                 r = -ENOENT;
         else {
@@ -277,9 +271,43 @@ static int key_get(struct sqlite_store *s, const char *id, struct key_record *re
         return r;
 }
 
+/* Reads row id; ret->row_hint is its rowid. */
+static int key_get(struct sqlite_store *s, const char *id, struct key_record *ret)
+{
+        sqlite3_stmt *st = store_stmt_rebound(s, ST_KEY_GET, "SELECT " KEY_COLUMNS ", rowid FROM keys WHERE id = ?1");
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        return key_read(s, st, ret);
+}
+
+/* Reads row id at rowid hint, or searches for it when the row there is
+ * another (rowids change and are reused) or there is no hint. By rowid is
+ * one B-tree descent where by ID is two, the index's and the table's, each
+ * at a random page with a million keys: the writer does this once per key
+ * a batch uses (issue 14). */
+static int key_get_hinted(struct sqlite_store *s, const char *id, int64_t hint, struct key_record *ret)
+{
+        sqlite3_stmt *st = hint > 0 ? store_stmt_rebound(s, ST_KEY_GET_AT, "SELECT " KEY_COLUMNS
+                                                                           ", rowid FROM keys WHERE rowid = ?1")
+                                    : NULL;
+        int r = -ENOENT;
+
+        if (st) {
+                sqlite3_bind_int64(st, 1, hint);
+                r = key_read(s, st, ret);
+        }
+        if (r == 0 && strcmp(ret->id, id) == 0)
+                return 0;
+        if (r < 0 && r != -ENOENT)
+                return r;
+        return key_get(s, id, ret);
+}
+
 int sqlite_key_get(struct store *base, const char *id, struct key_record *ret)
 {
-        return key_get(sqlite_of(base), id, ret, NULL);
+        return key_get(sqlite_of(base), id, ret);
 }
 
 /* Binds what filter_sql() asked for; a parameter it left out is out of
@@ -433,26 +461,25 @@ static int write_uses(struct sqlite_store *s, int64_t rowid, const struct key_re
         return r;
 }
 
-int sqlite_key_add_uses(struct store *base, const char *id, uint64_t n, int64_t when, const char *rhost,
-                        const char *service)
+int sqlite_key_add_uses(struct store *base, const char *id, int64_t row_hint, uint64_t n, int64_t when,
+                        const char *rhost, const char *service)
 {
         struct sqlite_store *s = sqlite_of(base);
         const struct uses u = { n, when, rhost, service };
         bool own = sqlite3_get_autocommit(s->db) != 0;
         struct key_record k;
-        int64_t rowid = 0;
         int r = own ? store_change_begin(s, &own) : 0;
 
         if (r < 0)
                 return r;
-        r = key_get(s, id, &k, &rowid);
+        r = key_get_hinted(s, id, row_hint, &k);
         if (r == 0 && k.tampered) {
                 log_error("store: key %s was changed outside apikeyd (its MAC does not match); not changing it", id);
                 r = -EBADMSG;
         }
         if (r == 0) {
                 change_uses(&k, &u);
-                r = write_uses(s, rowid, &k);
+                r = write_uses(s, k.row_hint, &k);
         }
         if (own)
                 r = store_change_end(s, own, r);

@@ -68,8 +68,9 @@ void usage_overlay(const struct daemon *d, struct key_record *k)
         snprintf(k->last_used_service, sizeof(k->last_used_service), "%s", e->service);
 }
 
-int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost, const char *service)
+int usage_add(struct daemon *d, const struct key_record *k, int64_t when, const char *rhost, const char *service)
 {
+        const char *id = k->id;
         struct usage_entry *e = find(d, id);
 
         if (!e) {
@@ -84,6 +85,7 @@ int usage_add(struct daemon *d, const char *id, int64_t when, const char *rhost,
                 snprintf(e->id, sizeof(e->id), "%s", id);
         }
         e->uses++;
+        e->row_hint = k->row_hint; /* the newest read */
         e->last_at = when;
         snprintf(e->rhost, sizeof(e->rhost), "%s", rhost ? rhost : "");
         snprintf(e->service, sizeof(e->service), "%s", service ? service : "");

@@ -49,7 +49,7 @@ static int write_batch(struct writer *w)
 
         for (size_t i = 0; r == 0 && i < w->n_usage; i++) {
                 const struct usage_entry *e = &w->usage[i];
-                r = store_key_add_uses(w->store, e->id, e->uses, e->last_at, e->rhost, e->service);
+                r = store_key_add_uses(w->store, e->id, e->row_hint, e->uses, e->last_at, e->rhost, e->service);
                 /* A key deleted since its use needs no count; a row changed
                  * behind our back keeps the count it has (it cannot log in),
                  * and must not hold the audit records up. */

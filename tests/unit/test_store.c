@@ -82,13 +82,13 @@ static void test_crud(const char *path)
                       strcmp(got.disabled_by, "leak") == 0,
               "set state to disabled, by a leak action");
         CHECK(store_key_set_state(s, "zzzzzzzzzzzz", "disabled", "owner") == -ENOENT, "set state of unknown ID: -ENOENT");
-        CHECK(store_key_add_uses(s, "bbbbbbbbbbbb", 1, 2000, "192.0.2.1", "sshd") == 0 &&
-                      store_key_add_uses(s, "bbbbbbbbbbbb", 2, 3000, NULL, "sudo") == 0,
+        CHECK(store_key_add_uses(s, "bbbbbbbbbbbb", 0, 1, 2000, "192.0.2.1", "sshd") == 0 &&
+                      store_key_add_uses(s, "bbbbbbbbbbbb", 0, 2, 3000, NULL, "sudo") == 0,
               "record a use, then a batch of two");
         CHECK(store_key_get(s, "bbbbbbbbbbbb", &got) == 0 && got.use_count == 3 && got.last_used_at == 3000 &&
                       strcmp(got.last_used_service, "sudo") == 0 && got.last_used_from[0] == '\0',
               "uses counted, last use recorded");
-        CHECK(store_key_add_uses(s, "zzzzzzzzzzzz", 1, 1, NULL, NULL) == -ENOENT, "uses of an unknown key: -ENOENT");
+        CHECK(store_key_add_uses(s, "zzzzzzzzzzzz", 0, 1, 1, NULL, NULL) == -ENOENT, "uses of an unknown key: -ENOENT");
         CHECK(store_key_delete(s, "aaaaaaaaaaaa") == 0, "delete");
         CHECK(store_key_delete(s, "aaaaaaaaaaaa") == -ENOENT, "delete again: -ENOENT");
         CHECK(store_key_get(s, "aaaaaaaaaaaa", &got) == -ENOENT, "deleted key is gone");
@@ -193,7 +193,7 @@ static void test_key_model(const char *path)
         f = (struct key_filter)KEY_FILTER_ANY;
         f.unused_since = 1500;
         CHECK(store_key_count(s, &f, &n) == 0 && n == 2, "both keys unused since 1500");
-        CHECK(store_key_add_uses(s, c2.id, 1, 2000, NULL, NULL) == 0, "use one key at 2000");
+        CHECK(store_key_add_uses(s, c2.id, 0, 1, 2000, NULL, NULL) == 0, "use one key at 2000");
         CHECK(store_key_count(s, &f, &n) == 0 && n == 1, "now only one key is inactive");
         store_close(s);
 }
@@ -325,7 +325,7 @@ static void test_row_macs(const char *path)
         snprintf(k.leak_action, sizeof(k.leak_action), "delete");
         for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
                 CHECK(store_open(path, test_row_key, &s) == 0 && store_key_insert(s, &k) == 0 &&
-                              store_key_insert(s, &other) == 0 && store_key_add_uses(s, k.id, 2, 7, "", "x") == 0,
+                              store_key_insert(s, &other) == 0 && store_key_add_uses(s, k.id, 0, 2, 7, "", "x") == 0,
                       "a fresh row (%zu)", i);
                 CHECK(store_key_get(s, k.id, &got) == 0 && !got.tampered && got.use_count == 2,
                       "... matches its MAC, uses included");
@@ -334,7 +334,7 @@ static void test_row_macs(const char *path)
                 CHECK(store_open(path, test_row_key, &s) == 0 && store_key_get(s, k.id, &got) == 0 && got.tampered,
                       "... is seen: the row fails its MAC");
                 CHECK(store_key_set_state(s, k.id, "disabled", "admin") == -EBADMSG && store_key_update(s, &k) == -EBADMSG &&
-                              store_key_add_uses(s, k.id, 1, 8, "", "x") == -EBADMSG,
+                              store_key_add_uses(s, k.id, 0, 1, 8, "", "x") == -EBADMSG,
                       "... and no change through the store seals it");
                 CHECK(store_key_get(s, k.id, &got) == 0 && got.tampered, "... it stays tampered");
                 CHECK(store_key_get(s, other.id, &got) == 0 && !got.tampered, "... the other row is untouched");
@@ -450,6 +450,42 @@ static void test_key_owners(const char *path)
         store_close(s);
 }
 
+/* The row hint a login hands the writer: used only while the row there is
+ * the key's; never counts a use for another key, never skips the MAC. */
+static void test_row_hints(const char *path)
+{
+        struct store *s = NULL;
+        struct key_record a = make_record("hinthinthin1", "alice", 1001);
+        struct key_record b = make_record("hinthinthin2", "bob", 1002), ga, gb;
+        int64_t hint_a, hint_b;
+
+        CHECK(store_open(path, test_row_key, &s) == 0 && store_key_insert(s, &a) == 0 && store_key_insert(s, &b) == 0,
+              "two keys");
+        CHECK(store_key_get(s, a.id, &ga) == 0 && store_key_get(s, b.id, &gb) == 0 && ga.row_hint > 0 &&
+                      gb.row_hint > 0 && ga.row_hint != gb.row_hint,
+              "a read gives each its own row hint");
+        hint_a = ga.row_hint, hint_b = gb.row_hint;
+        CHECK(store_key_add_uses(s, a.id, hint_a, 2, 10, "", "sshd") == 0 && store_key_get(s, a.id, &ga) == 0 &&
+                      ga.use_count == 2 && !ga.tampered,
+              "uses through the right hint are counted, the row sealed");
+        CHECK(store_key_add_uses(s, a.id, hint_b, 1, 11, "", "sshd") == 0 && store_key_get(s, a.id, &ga) == 0 &&
+                      store_key_get(s, b.id, &gb) == 0 && ga.use_count == 3 && gb.use_count == 0 && !gb.tampered,
+              "a hint to another key's row: the use goes to the key named, not to that row");
+        CHECK(store_key_add_uses(s, a.id, INT64_MAX, 1, 12, "", "sshd") == 0 && store_key_get(s, a.id, &ga) == 0 &&
+                      ga.use_count == 4,
+              "a hint to no row: found by ID");
+        CHECK(store_key_delete(s, b.id) == 0 && store_key_add_uses(s, b.id, hint_b, 1, 13, "", "sshd") == -ENOENT,
+              "a deleted key's hint: -ENOENT, nothing written");
+        store_close(s);
+        CHECK(exec_raw(path, "UPDATE keys SET use_count = 0 WHERE id = 'hinthinthin1'") == SQLITE_OK,
+              "sqlite3: reset the count behind the store's back");
+        CHECK(store_open(path, test_row_key, &s) == 0 &&
+                      store_key_add_uses(s, a.id, hint_a, 1, 14, "", "sshd") == -EBADMSG,
+              "through the right hint, a row failing its MAC is not sealed: -EBADMSG");
+        CHECK(store_key_get(s, a.id, &ga) == 0 && ga.tampered, "... it stays tampered");
+        store_close(s);
+}
+
 int main(void)
 {
         char dir[] = "/tmp/apikey-test-store.XXXXXX";
@@ -469,6 +505,8 @@ int main(void)
         test_audit(path);
         snprintf(path, sizeof(path), "%s/macs.db", dir);
         test_row_macs(path);
+        snprintf(path, sizeof(path), "%s/hints.db", dir);
+        test_row_hints(path);
         snprintf(path, sizeof(path), "%s/owners.db", dir);
         test_key_owners(path);
         test_migration(dir);
