@@ -37,11 +37,11 @@ expect_eq "migrate before init: exit 4" "$(exit_of fleet migrate)" 4
 # init, twice.
 out=$(fleet init)
 expect_eq "init: exit 0" "$?" 0
-check "... says it created version 1" grep -q "created (version 1)" <<<"$out"
+check "... says it created version 2" grep -q "created (version 2)" <<<"$out"
 before=$(pg_sql fleet_owner "SELECT count(*) FROM pg_policies WHERE schemaname = 'apikey'")
 out=$(fleet init --json)
 expect_eq "init again: exit 0 (idempotent)" "$?" 0
-check "... migrates nothing" jq -e '.version == 1 and .previous_version == 1 and .migrated == false' <<<"$out"
+check "... migrates nothing" jq -e '.version == 2 and .previous_version == 2 and .migrated == false' <<<"$out"
 expect_eq "... and the policies are as they were" \
         "$(pg_sql fleet_owner "SELECT count(*) FROM pg_policies WHERE schemaname = 'apikey'")" "$before"
 check "migrate on a current schema: exit 0" fleet migrate
@@ -95,7 +95,40 @@ pg_sql postgres "CREATE DATABASE fleet2 OWNER fleet_owner" postgres >/dev/null
 rc2=$?
 wait $!
 expect_eq "two inits at once both succeed" "$?/$rc2" "0/0"
-check "... one created the schema" bash -c 'cat "$1" "$2" | grep -q "created (version 1)"' _ "$T/init1" "$T/init2"
+check "... one created the schema" bash -c 'cat "$1" "$2" | grep -q "created (version 2)"' _ "$T/init1" "$T/init2"
+
+# A version 1 schema (apikeyd 0.2.0: current_host() and host_scopes() in
+# SQL) migrates to 2: the same functions in PL/pgSQL, with the same grants
+# and answers, and a host role still sees exactly its own scopes.
+pg_sql fleet_owner "
+CREATE OR REPLACE FUNCTION apikey.current_host() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+  AS \$\$ SELECT name FROM apikey.hosts WHERE role = current_user \$\$;
+CREATE OR REPLACE FUNCTION apikey.host_scopes(h text) RETURNS text[] LANGUAGE sql STABLE PARALLEL SAFE
+  AS \$\$ SELECT CASE WHEN h IS NULL THEN '{}'::text[] ELSE
+         array(SELECT grp FROM apikey.host_groups WHERE host = h ORDER BY position)
+         || ('host:' || h) END \$\$;
+UPDATE apikey.meta SET version = 1" fleet2 >/dev/null
+"$T/bin/apikeyctl" fleet --db "$(pg_uri fleet_owner fleet2)" add-host m1 --group g2 --group g1 >/dev/null
+"$T/bin/apikeyctl" fleet --db "$(pg_uri fleet_owner fleet2)" add-host m2 --group g3 >/dev/null
+m1_before=$(pg_sql apikeyd_m1 "SELECT apikey.host_scopes(apikey.current_host())" fleet2)
+out=$("$T/bin/apikeyctl" fleet --db "$(pg_uri fleet_owner fleet2)" migrate --json)
+expect_eq "migrate a version 1 schema: exit 0" "$?" 0
+check "... from 1 to 2" jq -e '.version == 2 and .previous_version == 1 and .migrated == true' <<<"$out"
+expect_eq "... current_host() and host_scopes() are PL/pgSQL now" "$(pg_sql fleet_owner "SELECT string_agg(
+        p.proname || ':' || l.lanname, ' ' ORDER BY p.proname) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        WHERE p.pronamespace = 'apikey'::regnamespace AND p.proname IN ('current_host', 'host_scopes')" fleet2)" \
+        "current_host:plpgsql host_scopes:plpgsql"
+expect_eq "... and still not executable by PUBLIC" "$(pg_sql fleet_owner "SELECT count(*) FROM pg_proc
+        WHERE pronamespace = 'apikey'::regnamespace AND proname IN ('current_host', 'host_scopes')
+        AND has_function_privilege('stranger', oid, 'EXECUTE')" fleet2)" 0
+expect_eq "... a host's scopes are what they were: its groups in order, then host:NAME" \
+        "$(pg_sql apikeyd_m1 "SELECT apikey.host_scopes(apikey.current_host())" fleet2)/$m1_before" \
+        "{g2,g1,host:m1}/{g2,g1,host:m1}"
+expect_eq "... another host's name learns nothing of its groups" \
+        "$(pg_sql apikeyd_m2 "SELECT apikey.host_scopes('m1')" fleet2)" "{host:m1}"
+expect_eq "... a role that is no host has no host and no scope" \
+        "$(pg_sql fleet_owner "SELECT coalesce(apikey.current_host(), '-') || ' ' || apikey.host_scopes(NULL)::text" fleet2)" \
+        "- {}"
 
 # A schema newer than this apikeyctl: refused, untouched.
 pg_sql fleet_owner "UPDATE apikey.meta SET version = 99" fleet2 >/dev/null

@@ -141,7 +141,8 @@ allowed "a reads only its own host row" $A "SELECT string_agg(name, ',') FROM ap
 allowed "a reads only its own memberships" $A "SELECT string_agg(host || '/' || grp, ',' ORDER BY grp) FROM apikey.host_groups" \
         "a/g1,a/g2"
 allowed "a reads only its own groups" $A "SELECT string_agg(name, ',' ORDER BY name) FROM apikey.groups" "g1,g2"
-allowed "a reads the schema version" $A "SELECT version FROM apikey.meta" 1
+allowed "a reads the schema version, as the owner does" $A "SELECT version FROM apikey.meta" \
+        "$(pg_sql fleet_owner "SELECT version FROM apikey.meta")"
 refused "a may not add a group" $A "INSERT INTO apikey.groups VALUES ('g9')"
 refused "a may not join a group" $A "INSERT INTO apikey.host_groups VALUES ('a', 'g3', 5)"
 refused "a may not leave a group" $A "DELETE FROM apikey.host_groups WHERE host = 'a'"
