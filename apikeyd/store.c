@@ -229,9 +229,9 @@ int store_sid_list(struct store *s, store_sid_cb cb, void *userdata)
         return s->ops->sid_list(s, cb, userdata);
 }
 
-int store_audit_append(struct store *s, const struct audit_record *r)
+int store_audit_append(struct store *s, const struct audit_record *r, size_t n)
 {
-        return s->ops->audit_append(s, r);
+        return s->ops->audit_append(s, r, n);
 }
 
 int store_audit_last(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN])

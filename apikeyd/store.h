@@ -227,7 +227,9 @@ struct audit_filter {
 };
 typedef int (*store_audit_cb)(const struct audit_record *r, void *userdata);
 
-int store_audit_append(struct store *s, const struct audit_record *r);
+/* Appends records r[0..n-1], in order, in the caller's transaction (a
+ * fleet store: several to a statement). */
+int store_audit_append(struct store *s, const struct audit_record *r, size_t n);
 /* Appends, list and the calls below are about this host's own chain (a
  * fleet store keeps one per host), unless a filter names another host. */
 /* The newest record's seq and hash; seq 0 and a zero hash when empty. */

@@ -48,7 +48,7 @@ struct store_ops {
         int (*sid_delete)(struct store *s, const char *name);
         int (*sid_list)(struct store *s, store_sid_cb cb, void *userdata);
 
-        int (*audit_append)(struct store *s, const struct audit_record *r);
+        int (*audit_append)(struct store *s, const struct audit_record *r, size_t n);
         int (*audit_last)(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
         int (*audit_hash_at)(struct store *s, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
         int (*audit_first)(struct store *s, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);

@@ -185,6 +185,10 @@ static int ensure_connected(struct pg_store *s)
 
 void pg_param_text(struct pg_params *p, const char *v)
 {
+        if (p->n == PG_PARAMS_MAX) {
+                p->overflow = true;
+                return;
+        }
         p->values[p->n] = v;
         p->lengths[p->n] = 0;
         p->formats[p->n] = 0;
@@ -193,12 +197,20 @@ void pg_param_text(struct pg_params *p, const char *v)
 
 void pg_param_int(struct pg_params *p, int64_t v)
 {
+        if (p->n == PG_PARAMS_MAX) {
+                p->overflow = true;
+                return;
+        }
         snprintf(p->num[p->n], sizeof(p->num[p->n]), "%lld", (long long)v);
         pg_param_text(p, p->num[p->n]);
 }
 
 void pg_param_bytes(struct pg_params *p, const uint8_t *v, size_t len)
 {
+        if (p->n == PG_PARAMS_MAX) {
+                p->overflow = true;
+                return;
+        }
         p->values[p->n] = (const char *)v;
         p->lengths[p->n] = (int)len;
         p->formats[p->n] = 1;
@@ -287,6 +299,10 @@ static int exec_once(struct pg_store *s, const char *sql, const struct pg_params
 
         if (r < 0)
                 return r;
+        if (p && p->overflow) {
+                log_error("store: a statement with more than %d parameters; not sent", PG_PARAMS_MAX);
+                return -EINVAL;
+        }
         deadline = mono_ms() + PG_STATEMENT_MS;
         if (!sym_PQsendQueryParams(s->conn, sql, p ? p->n : 0, NULL, p ? p->values : NULL, p ? p->lengths : NULL,
                                p ? p->formats : NULL, 0)) {

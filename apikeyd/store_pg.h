@@ -20,7 +20,10 @@
 #define PG_CONNECT_MS 1500
 #define PG_STATEMENT_MS 1500
 #define PG_RETRY_MS 500
-#define PG_PARAMS_MAX 32
+/* A statement's parameters: enough for the widest, a multi-row audit
+ * INSERT (store_pg_audit.c: 8 rows of 17). One more is an error, not an
+ * overflow. */
+#define PG_PARAMS_MAX 136
 
 struct pg_store {
         struct store base; /* first: the generic handle points here */
@@ -46,6 +49,7 @@ static inline struct pg_store *pg_of(const struct store *base)
 /* Parameters of one statement, as text; bytea ones in binary. */
 struct pg_params {
         int n;
+        bool overflow; /* one too many was added: pg_exec refuses to run it */
         const char *values[PG_PARAMS_MAX];
         int lengths[PG_PARAMS_MAX];
         int formats[PG_PARAMS_MAX];
@@ -88,7 +92,7 @@ int pg_sid_get(struct store *base, const char *name, struct sid_record *ret);
 int pg_sid_update(struct store *base, const struct sid_record *r);
 int pg_sid_delete(struct store *base, const char *name);
 int pg_sid_list(struct store *base, store_sid_cb cb, void *userdata);
-int pg_audit_append(struct store *base, const struct audit_record *r);
+int pg_audit_append(struct store *base, const struct audit_record *r, size_t n);
 int pg_audit_last(struct store *base, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 int pg_audit_hash_at(struct store *base, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 int pg_audit_first(struct store *base, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);

@@ -13,36 +13,74 @@
         "seq, time, event, result, key_id, identity, \"user\", service, rhost, tty, peer_uid, peer_pid, " \
         "caller, action, detail, prev_hash, hash, host"
 
-/* A batch whose COMMIT reached the server but whose answer did not is
- * written again when the database is back; its records are then already
- * there, and are skipped rather than stop every later batch. */
-int pg_audit_append(struct store *base, const struct audit_record *r)
-{
-        struct pg_params p = { 0 };
+/* Rows to one INSERT: a statement's parse and plan (with the policy's
+ * WITH CHECK) cost a host's backend about as much as 20 rows' inserts, and
+ * each statement is a round trip (BENCHMARKS.md). 8 rows of 17 parameters
+ * is PG_PARAMS_MAX. */
+#define AUDIT_ROWS_PER_INSERT 8
+#define AUDIT_PARAMS 17
+_Static_assert(AUDIT_ROWS_PER_INSERT * AUDIT_PARAMS <= PG_PARAMS_MAX, "an INSERT's rows must fit in pg_params");
 
-        pg_param_int(&p, (int64_t)r->seq);
-        pg_param_int(&p, r->time);
-        pg_param_text(&p, r->event);
-        pg_param_text(&p, r->result);
-        pg_param_text(&p, r->key_id);
-        pg_param_text(&p, r->identity);
-        pg_param_text(&p, r->user);
-        pg_param_text(&p, r->service);
-        pg_param_text(&p, r->rhost);
-        pg_param_text(&p, r->tty);
-        pg_param_int(&p, r->peer_uid);
-        pg_param_int(&p, r->peer_pid);
-        pg_param_text(&p, r->caller);
-        pg_param_text(&p, r->action);
-        pg_param_text(&p, r->detail);
-        pg_param_bytes(&p, r->prev_hash, AUDIT_HASH_LEN);
-        pg_param_bytes(&p, r->hash, AUDIT_HASH_LEN);
-        return pg_command(pg_of(base),
-                          "INSERT INTO apikey.audit (seq, time, event, result, key_id, identity, \"user\", service, "
-                          "rhost, tty, peer_uid, peer_pid, caller, action, detail, prev_hash, hash, host) VALUES "
-                          "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,apikey.current_host()) "
-                          "ON CONFLICT (host, seq) DO NOTHING",
-                          &p, NULL);
+static void add_params(struct pg_params *p, const struct audit_record *r)
+{
+        pg_param_int(p, (int64_t)r->seq);
+        pg_param_int(p, r->time);
+        pg_param_text(p, r->event);
+        pg_param_text(p, r->result);
+        pg_param_text(p, r->key_id);
+        pg_param_text(p, r->identity);
+        pg_param_text(p, r->user);
+        pg_param_text(p, r->service);
+        pg_param_text(p, r->rhost);
+        pg_param_text(p, r->tty);
+        pg_param_int(p, r->peer_uid);
+        pg_param_int(p, r->peer_pid);
+        pg_param_text(p, r->caller);
+        pg_param_text(p, r->action);
+        pg_param_text(p, r->detail);
+        pg_param_bytes(p, r->prev_hash, AUDIT_HASH_LEN);
+        pg_param_bytes(p, r->hash, AUDIT_HASH_LEN);
+}
+
+/* "INSERT ... VALUES ($1,...,$17,apikey.current_host()),($18,...)" for n
+ * rows; 0, or -E2BIG if it does not fit. */
+static int insert_sql(size_t n, char *buf, size_t bufsz)
+{
+        int len = snprintf(buf, bufsz, "INSERT INTO apikey.audit (" AUDIT_COLUMNS ") VALUES ");
+
+        for (size_t row = 0; len > 0 && (size_t)len < bufsz && row < n; row++) {
+                len += snprintf(buf + len, bufsz - (size_t)len, "%s(", row ? "," : "");
+                for (int c = 1; c <= AUDIT_PARAMS && (size_t)len < bufsz; c++)
+                        len += snprintf(buf + len, bufsz - (size_t)len, "$%zu,", row * AUDIT_PARAMS + (size_t)c);
+                if ((size_t)len < bufsz)
+                        len += snprintf(buf + len, bufsz - (size_t)len, "apikey.current_host())");
+        }
+        /* A batch whose COMMIT reached the server but whose answer did not
+         * is written again when the database is back; its records are then
+         * already there, and are skipped rather than stop every later
+         * batch. */
+        if (len > 0 && (size_t)len < bufsz)
+                len += snprintf(buf + len, bufsz - (size_t)len, " ON CONFLICT (host, seq) DO NOTHING");
+        return len > 0 && (size_t)len < bufsz ? 0 : -E2BIG;
+}
+
+int pg_audit_append(struct store *base, const struct audit_record *r, size_t n)
+{
+        char sql[2048];
+        int e = 0;
+
+        for (size_t done = 0; e == 0 && done < n;) {
+                size_t rows = n - done < AUDIT_ROWS_PER_INSERT ? n - done : AUDIT_ROWS_PER_INSERT;
+                struct pg_params p = { 0 };
+
+                e = insert_sql(rows, sql, sizeof(sql));
+                for (size_t i = 0; e == 0 && i < rows; i++)
+                        add_params(&p, &r[done + i]);
+                if (e == 0)
+                        e = pg_command(pg_of(base), sql, &p, NULL);
+                done += rows;
+        }
+        return e;
 }
 
 static int row_to_audit(const PGresult *res, int i, struct audit_record *r)

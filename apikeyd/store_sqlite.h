@@ -77,7 +77,7 @@ int sqlite_sid_get(struct store *base, const char *name, struct sid_record *ret)
 int sqlite_sid_update(struct store *base, const struct sid_record *r);
 int sqlite_sid_delete(struct store *base, const char *name);
 int sqlite_sid_list(struct store *base, store_sid_cb cb, void *userdata);
-int sqlite_audit_append(struct store *base, const struct audit_record *r);
+int sqlite_audit_append(struct store *base, const struct audit_record *r, size_t n);
 int sqlite_audit_last(struct store *base, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 int sqlite_audit_hash_at(struct store *base, uint64_t seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 int sqlite_audit_first(struct store *base, uint64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);

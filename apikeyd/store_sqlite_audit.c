@@ -11,7 +11,7 @@
         "seq, time, event, result, key_id, identity, user, service, rhost, tty, peer_uid, peer_pid, "     \
         "caller, action, detail, prev_hash, hash"
 
-int sqlite_audit_append(struct store *base, const struct audit_record *r)
+static int append_one(struct store *base, const struct audit_record *r)
 {
         struct sqlite_store *s = sqlite_of(base);
         /* Every parameter is bound below: no sqlite3_clear_bindings. */
@@ -38,6 +38,17 @@ int sqlite_audit_append(struct store *base, const struct audit_record *r)
         sqlite3_bind_blob(st, 16, r->prev_hash, AUDIT_HASH_LEN, SQLITE_STATIC);
         sqlite3_bind_blob(st, 17, r->hash, AUDIT_HASH_LEN, SQLITE_STATIC);
         return store_step_done(s, st);
+}
+
+/* One prepared statement, stepped once a record: SQLite has no round trip
+ * to save. */
+int sqlite_audit_append(struct store *base, const struct audit_record *r, size_t n)
+{
+        int e = 0;
+
+        for (size_t i = 0; e == 0 && i < n; i++)
+                e = append_one(base, &r[i]);
+        return e;
 }
 
 static int row_to_audit(sqlite3_stmt *st, struct audit_record *r)

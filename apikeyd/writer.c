@@ -56,8 +56,8 @@ static int write_batch(struct writer *w)
                 if (r == -ENOENT || r == -EBADMSG)
                         r = 0;
         }
-        for (size_t i = 0; r == 0 && i < w->n_audit; i++)
-                r = store_audit_append(w->store, &w->audit[i]);
+        if (r == 0 && w->n_audit > 0)
+                r = store_audit_append(w->store, w->audit, w->n_audit);
         if (r == 0)
                 r = store_commit(w->store);
         if (r < 0) {

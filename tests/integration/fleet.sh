@@ -302,6 +302,16 @@ for h in a b c d; do
 done
 hosts=$(owner_sql "SELECT string_agg(DISTINCT host, ',' ORDER BY host) FROM apikey.audit")
 expect_eq "every host appended to its own chain" "$hosts" "a,b,c,d"
+# More records in one batch than one INSERT carries (store_pg_audit.c: 8
+# rows a statement): every one arrives, in order, and the chain verifies.
+before=$(owner_sql "SELECT count(*) FROM apikey.audit WHERE host = 'a'")
+for i in $(seq 20); do login a "$alice" "$key2" >/dev/null; done
+sleep 1.5 # the next batch
+expect_eq "20 logins on a within about a second: 20 more records in a's chain" \
+        "$(owner_sql "SELECT count(*) FROM apikey.audit WHERE host = 'a'")" "$((before + 20))"
+expect_eq "... numbered without a gap" \
+        "$(owner_sql "SELECT max(seq) - min(seq) + 1 = count(*) FROM apikey.audit WHERE host = 'a'")" t
+expect_eq "... and a's chain still verifies" "$(on a root audit --verify --json | jq -r .verified)" true
 cannot() { ! pg_sql "$@" >/dev/null 2>&1; }
 check "host b's role cannot delete its audit records" cannot apikeyd_b "DELETE FROM apikey.audit"
 seq=$(owner_sql "SELECT seq FROM apikey.audit WHERE host = 'b' ORDER BY seq OFFSET 1 LIMIT 1")

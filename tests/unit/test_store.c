@@ -252,7 +252,7 @@ static void test_audit(const char *path)
                 a.time = 1000 * i;
                 memset(a.hash, i, sizeof(a.hash));
                 snprintf(a.identity, sizeof(a.identity), "%s", i % 2 ? "user:alice" : "user:bob");
-                CHECK(store_audit_append(s, &a) == 0, "append record %d", i);
+                CHECK(store_audit_append(s, &a, 1) == 0, "append record %d", i);
         }
         CHECK(store_audit_last(s, &seq, hash) == 0 && seq == 5 && hash[0] == 5, "the newest record is 5");
         CHECK(store_audit_list(s, &f, count_audit, &n) == 0 && n == 3, "alice's records: 3");
@@ -263,7 +263,7 @@ static void test_audit(const char *path)
         CHECK(store_audit_first(s, &seq, hash) == 0 && seq == 4, "the oldest kept is 4");
         CHECK(store_audit_prune_seq(s, 4, &deleted) == 0 && deleted == 0, "prune by seq: nothing before 4 left");
         a.seq = 6;
-        CHECK(store_audit_append(s, &a) == 0, "append record 6");
+        CHECK(store_audit_append(s, &a, 1) == 0, "append record 6");
         CHECK(store_audit_prune_seq(s, 5, &deleted) == 0 && deleted == 1, "prune by seq before 5 removes 4");
         CHECK(store_audit_prune_seq(s, 99, &deleted) == 0 && deleted == 1 && store_audit_first(s, &seq, hash) == 0 &&
                       seq == 6,
