@@ -1,5 +1,6 @@
 /* store.c - store.h's calls, handed to the backend the store was opened
  * with (store_backend.h). The choice is made once, here, from --db. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -192,6 +193,25 @@ int store_key_add_uses(struct store *s, const char *id, int64_t row_hint, uint64
                        const char *rhost, const char *service)
 {
         return s->ops->key_add_uses(s, id, row_hint, n, when, rhost, service);
+}
+
+int store_key_add_uses_each(struct store *s, const struct store_uses *u, size_t n)
+{
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                r = s->ops->key_add_uses(s, u[i].id, u[i].row_hint, u[i].n, u[i].when, u[i].rhost, u[i].service);
+                /* A row changed behind our back keeps the count it has (it
+                 * cannot log in). */
+                if (r == -ENOENT || r == -EBADMSG)
+                        r = 0;
+        }
+        return r;
+}
+
+int store_key_add_uses_batch(struct store *s, const struct store_uses *u, size_t n)
+{
+        return s->ops->key_add_uses_batch(s, u, n);
 }
 
 int store_key_claim_use(struct store *s, const char *id, int64_t when, const char *rhost, const char *service)

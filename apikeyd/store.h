@@ -166,6 +166,19 @@ int store_key_owners(struct store *s, store_owner_cb cb, void *userdata);
  * search by ID when the row is still there. */
 int store_key_add_uses(struct store *s, const char *id, int64_t row_hint, uint64_t n, int64_t when,
                        const char *rhost, const char *service);
+/* One key's uses in a batch (writer.c): store_key_add_uses's arguments. */
+struct store_uses {
+        const char *id;
+        int64_t row_hint;
+        uint64_t n;
+        int64_t when;
+        const char *rhost, *service;
+};
+/* store_key_add_uses for u[0..n-1], in the caller's transaction (a fleet
+ * store: several keys a statement). A key deleted since, or whose row
+ * fails its MAC (logged), keeps what it has and does not hold the rest up,
+ * nor the audit records of the same batch: 0, or the first other error. */
+int store_key_add_uses_batch(struct store *s, const struct store_uses *u, size_t n);
 /* Claims one use of a usage-limited key in one atomic statement, for a store
  * several daemons share: 0 claimed (and counted), -EDQUOT when it has none
  * left, -ENOENT. -EOPNOTSUPP when this daemon alone counts the store's uses

@@ -39,6 +39,7 @@ struct store_ops {
         int (*key_owners)(struct store *s, store_owner_cb cb, void *userdata);
         int (*key_add_uses)(struct store *s, const char *id, int64_t row_hint, uint64_t n, int64_t when,
                             const char *rhost, const char *service);
+        int (*key_add_uses_batch)(struct store *s, const struct store_uses *u, size_t n);
         int (*key_claim_use)(struct store *s, const char *id, int64_t when, const char *rhost, const char *service);
         int (*key_elsewhere)(struct store *s, const char *id, const uint8_t hash[KEY_HASH_LEN], bool *ret);
 
@@ -69,5 +70,9 @@ extern const struct store_ops store_pg_ops;
 
 int sqlite_open(const char *path, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
 int pg_open(const char *uri, const uint8_t row_key[STORE_ROW_KEY_LEN], struct store **ret);
+
+/* store_key_add_uses_batch one key at a time, for a backend with nothing
+ * better (SQLite: no round trips to save) and for what a better one leaves. */
+int store_key_add_uses_each(struct store *s, const struct store_uses *u, size_t n);
 
 #endif

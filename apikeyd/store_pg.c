@@ -535,6 +535,7 @@ const struct store_ops store_pg_ops = {
         .key_set_orphaned = pg_key_set_orphaned,
         .key_owners = pg_key_owners,
         .key_add_uses = pg_key_add_uses,
+        .key_add_uses_batch = pg_key_add_uses_batch,
         .key_claim_use = pg_key_claim_use,
         .key_elsewhere = pg_key_elsewhere,
         .sid_insert = pg_sid_insert,

@@ -85,6 +85,7 @@ int pg_key_set_orphaned(struct store *base, const char *id, int64_t when);
 int pg_key_owners(struct store *base, store_owner_cb cb, void *userdata);
 int pg_key_add_uses(struct store *base, const char *id, int64_t row_hint, uint64_t n, int64_t when,
                    const char *rhost, const char *service);
+int pg_key_add_uses_batch(struct store *base, const struct store_uses *u, size_t n);
 int pg_key_claim_use(struct store *base, const char *id, int64_t when, const char *rhost, const char *service);
 int pg_key_elsewhere(struct store *base, const char *id, const uint8_t hash[KEY_HASH_LEN], bool *ret);
 int pg_sid_insert(struct store *base, const struct sid_record *r);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -279,6 +280,161 @@ int pg_key_add_uses(struct store *base, const char *id, int64_t row_hint, uint64
 
         (void)row_hint; /* keys are found by ID: there is no rowid */
         return key_rewrite(pg_of(base), id, change_uses, &u);
+}
+
+/* A batch's uses, USES_PER_STATEMENT keys at a time: one SELECT of their
+ * rows, and one UPDATE that writes each row, with its new MAC, only where
+ * its MAC is still the one read: the compare-and-swap of key_rewrite, for
+ * all of them in one statement. One key at a time was two statements (and
+ * their round trips, parses and plans) per key used. A key the UPDATE
+ * missed (changed by another host meanwhile), could not find, or must not
+ * seal goes the one-at-a-time way, which retries, logs and skips as
+ * store_key_add_uses_batch says. 16 keys of 7 parameters fit
+ * PG_PARAMS_MAX. */
+#define USES_PER_STATEMENT 16
+#define USE_PARAMS 7
+_Static_assert(USES_PER_STATEMENT * USE_PARAMS <= PG_PARAMS_MAX, "a statement's keys must fit in pg_params");
+
+struct use_row {
+        struct key_record k;
+        uint8_t old_mac[ROWMAC_LEN], mac[ROWMAC_LEN];
+        bool ready;   /* read, checked, changed, sealed: for the UPDATE */
+        bool written; /* the UPDATE wrote it */
+};
+
+/* "$1,$2,...": n placeholders from first on, for an IN list. */
+static int placeholders(size_t first, size_t n, char *buf, size_t bufsz)
+{
+        size_t len = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                int w = snprintf(buf + len, bufsz - len, "%s$%zu", i ? "," : "", first + i);
+                if (w < 0 || (size_t)w >= bufsz - len)
+                        return -E2BIG;
+                len += (size_t)w;
+        }
+        return 0;
+}
+
+/* Reads the rows of u[0..n-1] into rows[]; a row read is ready once it is
+ * changed and sealed. Returns 0 or an error of the statement. */
+static int read_batch(struct pg_store *s, const struct store_uses *u, size_t n, struct use_row *rows)
+{
+        char sql[sizeof("SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id IN ()") + USES_PER_STATEMENT * 5];
+        char list[USES_PER_STATEMENT * 5];
+        struct pg_params p = { 0 };
+        PGresult *res;
+        int r = placeholders(1, n, list, sizeof(list));
+
+        if (r < 0)
+                return r;
+        snprintf(sql, sizeof(sql), "SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id IN (%s)", list);
+        for (size_t i = 0; i < n; i++)
+                pg_param_text(&p, u[i].id);
+        r = pg_exec(s, sql, &p, &res);
+        if (r < 0)
+                return r;
+        for (int t = 0; t < sym_PQntuples(res); t++) {
+                struct key_record k;
+                uint8_t old[ROWMAC_LEN];
+                size_t i = 0;
+
+                if (row_to_record(s, res, t, &k, old) < 0)
+                        continue; /* left to the one-at-a-time way, which says why */
+                while (i < n && strcmp(u[i].id, k.id) != 0)
+                        i++;
+                if (i == n || rows[i].ready || k.tampered || !row_key_of(s, &k))
+                        continue;
+                const struct uses change = { u[i].n, u[i].when, u[i].rhost, u[i].service, false };
+                if (change_uses(&k, &change) < 0 || rowmac_key(row_key_of(s, &k), &k, rows[i].mac) < 0)
+                        continue;
+                rows[i].k = k;
+                memcpy(rows[i].old_mac, old, ROWMAC_LEN);
+                rows[i].ready = true;
+                sodium_memzero(old, sizeof(old));
+        }
+        sym_PQclear(res);
+        return 0;
+}
+
+/* Writes the ready rows whose MAC is still the one read; marks them. */
+static int write_batch(struct pg_store *s, struct use_row *rows, size_t n)
+{
+        char sql[1024 + USES_PER_STATEMENT * 160];
+        struct pg_params p = { 0 };
+        size_t len, ready = 0;
+        PGresult *res;
+        int r;
+
+        len = (size_t)snprintf(sql, sizeof(sql),
+                               "UPDATE apikey.keys AS k SET last_used_at = GREATEST(k.last_used_at, v.last_used_at), "
+                               "last_used_from = v.last_used_from, last_used_service = v.last_used_service, "
+                               "use_count = v.use_count, mac = v.mac FROM (VALUES ");
+        for (size_t i = 0; i < n; i++) {
+                const struct key_record *k = &rows[i].k;
+                size_t b = (size_t)p.n;
+                int w;
+
+                if (!rows[i].ready)
+                        continue;
+                w = snprintf(sql + len, sizeof(sql) - len,
+                             "%s($%zu::text,$%zu::bytea,$%zu::bigint,$%zu::text,$%zu::text,$%zu::bigint,$%zu::bytea)",
+                             ready ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7);
+                if (w < 0 || (size_t)w >= sizeof(sql) - len)
+                        return -E2BIG;
+                len += (size_t)w;
+                pg_param_text(&p, k->id);
+                pg_param_bytes(&p, rows[i].old_mac, ROWMAC_LEN);
+                pg_param_int(&p, k->last_used_at);
+                pg_param_text(&p, k->last_used_from);
+                pg_param_text(&p, k->last_used_service);
+                pg_param_int(&p, (int64_t)k->use_count);
+                pg_param_bytes(&p, rows[i].mac, ROWMAC_LEN);
+                ready++;
+        }
+        if (ready == 0)
+                return 0;
+        if (snprintf(sql + len, sizeof(sql) - len,
+                     ") AS v (id, old_mac, last_used_at, last_used_from, last_used_service, use_count, mac) "
+                     "WHERE k.id = v.id AND k.mac = v.old_mac RETURNING k.id") >= (int)(sizeof(sql) - len))
+                return -E2BIG;
+        r = pg_exec(s, sql, &p, &res);
+        if (r < 0)
+                return r;
+        for (int t = 0; t < sym_PQntuples(res); t++) {
+                char id[KEY_ID_LEN + 1];
+
+                pg_get_text(res, t, 0, id, sizeof(id));
+                for (size_t i = 0; i < n; i++)
+                        if (rows[i].ready && strcmp(rows[i].k.id, id) == 0)
+                                rows[i].written = true;
+        }
+        sym_PQclear(res);
+        return 0;
+}
+
+int pg_key_add_uses_batch(struct store *base, const struct store_uses *u, size_t n)
+{
+        struct pg_store *s = pg_of(base);
+        struct use_row *rows = calloc(USES_PER_STATEMENT, sizeof(*rows));
+        int r = rows ? 0 : -ENOMEM;
+
+        for (size_t done = 0; r == 0 && done < n;) {
+                size_t m = n - done < USES_PER_STATEMENT ? n - done : USES_PER_STATEMENT;
+
+                memset(rows, 0, USES_PER_STATEMENT * sizeof(*rows));
+                r = read_batch(s, u + done, m, rows);
+                if (r == 0)
+                        r = write_batch(s, rows, m);
+                for (size_t i = 0; r == 0 && i < m; i++)
+                        if (!rows[i].written)
+                                r = store_key_add_uses_each(base, &u[done + i], 1);
+                done += m;
+        }
+        if (rows)
+                sodium_memzero(rows, USES_PER_STATEMENT * sizeof(*rows));
+        free(rows);
+        return r;
 }
 
 /* The row's use_count is what every host sees; the compare-and-swap makes

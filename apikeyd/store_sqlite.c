@@ -444,6 +444,7 @@ const struct store_ops store_sqlite_ops = {
         .key_set_orphaned = sqlite_key_set_orphaned,
         .key_owners = sqlite_key_owners,
         .key_add_uses = sqlite_key_add_uses,
+        .key_add_uses_batch = store_key_add_uses_each,
         .key_claim_use = sqlite_key_claim_use,
         .key_elsewhere = sqlite_key_elsewhere,
         .sid_insert = sqlite_sid_insert,

@@ -41,21 +41,19 @@ struct writer {
         size_t n_usage;
         struct audit_record *audit;
         size_t n_audit;
+        struct store_uses *uses; /* the store's view of usage[], PENDING_MAX */
 };
 
 static int write_batch(struct writer *w)
 {
         int r = store_begin(w->store);
 
-        for (size_t i = 0; r == 0 && i < w->n_usage; i++) {
+        for (size_t i = 0; i < w->n_usage; i++) {
                 const struct usage_entry *e = &w->usage[i];
-                r = store_key_add_uses(w->store, e->id, e->row_hint, e->uses, e->last_at, e->rhost, e->service);
-                /* A key deleted since its use needs no count; a row changed
-                 * behind our back keeps the count it has (it cannot log in),
-                 * and must not hold the audit records up. */
-                if (r == -ENOENT || r == -EBADMSG)
-                        r = 0;
+                w->uses[i] = (struct store_uses){ e->id, e->row_hint, e->uses, e->last_at, e->rhost, e->service };
         }
+        if (r == 0 && w->n_usage > 0)
+                r = store_key_add_uses_batch(w->store, w->uses, w->n_usage);
         if (r == 0 && w->n_audit > 0)
                 r = store_audit_append(w->store, w->audit, w->n_audit);
         if (r == 0)
@@ -283,11 +281,12 @@ int writer_start(struct daemon *d)
          * 30 ms for the page faults (BENCHMARKS.md, cold start). */
         w->usage = calloc(PENDING_MAX, sizeof(*w->usage));
         w->audit = calloc(PENDING_MAX, sizeof(*w->audit));
+        w->uses = calloc(PENDING_MAX, sizeof(*w->uses));
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         d->writer = w;
         if (w->efd < 0)
                 return -errno;
-        if (!w->usage || !w->audit || !d->usage || !d->audit)
+        if (!w->usage || !w->audit || !w->uses || !d->usage || !d->audit)
                 return -ENOMEM;
         w->head_path = d->head_path;
         w->head_key = d->head_key;
@@ -329,6 +328,7 @@ void writer_stop(struct daemon *d)
                 close(w->efd);
         free(w->usage);
         free(w->audit);
+        free(w->uses);
         free(w);
         d->writer = NULL;
 }

@@ -92,6 +92,21 @@ expect_eq "... and is wrong_host on a" "$(login a "$alice" "$key_c"; audit_resul
 wrong_host"
 expect_eq "uses add up across hosts (a, b: 2)" \
         "$(sleep 1.5; owner_sql "SELECT use_count FROM apikey.keys WHERE id = '$id'")" 2
+# Three hosts count uses of one key at once: their writers' batched
+# compare-and-swap UPDATEs (store_pg_keys.c) miss when another host wrote
+# the row in between, and the misses go again one at a time. Every use is
+# counted once, and the row still matches its MAC.
+key_m=$(on a "$alice" create --name many)
+pids=()
+for h in a b d; do
+        (for i in $(seq 12); do login "$h" "$alice" "$key_m" >/dev/null; done) &
+        pids+=($!)
+done
+wait "${pids[@]}" # not the daemons
+sleep 1.5 # the last batches
+expect_eq "12 logins on each of a, b and d at once: 36 uses counted" \
+        "$(owner_sql "SELECT use_count FROM apikey.keys WHERE id = '$(key_id "$key_m")'")" 36
+expect_eq "... the row still matches its MAC (it logs in)" "$(login b "$alice" "$key_m")" PAM_SUCCESS
 
 # The fleet admin changes a host's groups: its daemon follows at its next
 # login, with no restart.
