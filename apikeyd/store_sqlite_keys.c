@@ -302,6 +302,7 @@ static int key_get_hinted(struct sqlite_store *s, const char *id, int64_t hint, 
                 return 0;
         if (r < 0 && r != -ENOENT)
                 return r;
+        memset(ret, 0, sizeof(*ret)); /* not another key's row, whatever comes next */
         return key_get(s, id, ret);
 }
 
