@@ -10,6 +10,7 @@
 #include "store_pg.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,22 @@ void pg_param_bytes(struct pg_params *p, const uint8_t *v, size_t len)
         p->lengths[p->n] = (int)len;
         p->formats[p->n] = 1;
         p->n++;
+}
+
+void pg_sql_add(struct pg_sql *q, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (q->overflow)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(q->buf + q->len, q->size - q->len, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= q->size - q->len)
+                q->overflow = true;
+        else
+                q->len += (size_t)n;
 }
 
 /* SQLSTATE to errno; the connection's loss is the caller's. */

@@ -59,6 +59,16 @@ void pg_param_text(struct pg_params *p, const char *v);   /* NULL: SQL NULL */
 void pg_param_int(struct pg_params *p, int64_t v);
 void pg_param_bytes(struct pg_params *p, const uint8_t *v, size_t len);
 
+/* A statement of as many rows as a batch has, built in the caller's
+ * buffer; one piece too long marks it, and nothing is sent. */
+struct pg_sql {
+        char *buf;
+        size_t size, len;
+        bool overflow;
+};
+#define PG_SQL_IN(array) { .buf = (array), .size = sizeof(array) }
+void pg_sql_add(struct pg_sql *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Runs sql with p (NULL: none) and returns its result (PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK) in *ret, to PQclear. -EEXIST on a uniqueness conflict,
  * -EPERM when a policy or grant refused it, -ENOTCONN when the database

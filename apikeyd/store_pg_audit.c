@@ -42,28 +42,9 @@ static void add_params(struct pg_params *p, const struct audit_record *r)
         pg_param_bytes(p, r->hash, AUDIT_HASH_LEN);
 }
 
-/* "INSERT ... VALUES ($1,...,$17,apikey.current_host()),($18,...)" for n
- * rows; 0, or -E2BIG if it does not fit. */
-static int insert_sql(size_t n, char *buf, size_t bufsz)
-{
-        int len = snprintf(buf, bufsz, "INSERT INTO apikey.audit (" AUDIT_COLUMNS ") VALUES ");
-
-        for (size_t row = 0; len > 0 && (size_t)len < bufsz && row < n; row++) {
-                len += snprintf(buf + len, bufsz - (size_t)len, "%s(", row ? "," : "");
-                for (int c = 1; c <= AUDIT_PARAMS && (size_t)len < bufsz; c++)
-                        len += snprintf(buf + len, bufsz - (size_t)len, "$%zu,", row * AUDIT_PARAMS + (size_t)c);
-                if ((size_t)len < bufsz)
-                        len += snprintf(buf + len, bufsz - (size_t)len, "apikey.current_host())");
-        }
-        /* A batch whose COMMIT reached the server but whose answer did not
-         * is written again when the database is back; its records are then
-         * already there, and are skipped rather than stop every later
-         * batch. */
-        if (len > 0 && (size_t)len < bufsz)
-                len += snprintf(buf + len, bufsz - (size_t)len, " ON CONFLICT (host, seq) DO NOTHING");
-        return len > 0 && (size_t)len < bufsz ? 0 : -E2BIG;
-}
-
+/* A batch whose COMMIT reached the server but whose answer did not is
+ * written again when the database is back; its records are then already
+ * there, and are skipped rather than stop every later batch. */
 int pg_audit_append(struct store *base, const struct audit_record *r, size_t n)
 {
         char sql[2048];
@@ -71,13 +52,19 @@ int pg_audit_append(struct store *base, const struct audit_record *r, size_t n)
 
         for (size_t done = 0; e == 0 && done < n;) {
                 size_t rows = n - done < AUDIT_ROWS_PER_INSERT ? n - done : AUDIT_ROWS_PER_INSERT;
+                struct pg_sql q = PG_SQL_IN(sql);
                 struct pg_params p = { 0 };
 
-                e = insert_sql(rows, sql, sizeof(sql));
-                for (size_t i = 0; e == 0 && i < rows; i++)
+                pg_sql_add(&q, "INSERT INTO apikey.audit (" AUDIT_COLUMNS ") VALUES ");
+                for (size_t i = 0; i < rows; i++) {
                         add_params(&p, &r[done + i]);
-                if (e == 0)
-                        e = pg_command(pg_of(base), sql, &p, NULL);
+                        pg_sql_add(&q, "%s(", i ? "," : "");
+                        for (int c = p.n - AUDIT_PARAMS + 1; c <= p.n; c++)
+                                pg_sql_add(&q, "$%d,", c);
+                        pg_sql_add(&q, "apikey.current_host())");
+                }
+                pg_sql_add(&q, " ON CONFLICT (host, seq) DO NOTHING");
+                e = q.overflow ? -E2BIG : pg_command(pg_of(base), sql, &p, NULL);
                 done += rows;
         }
         return e;

@@ -302,35 +302,24 @@ struct use_row {
         bool written; /* the UPDATE wrote it */
 };
 
-/* "$1,$2,...": n placeholders from first on, for an IN list. */
-static int placeholders(size_t first, size_t n, char *buf, size_t bufsz)
-{
-        size_t len = 0;
-
-        for (size_t i = 0; i < n; i++) {
-                int w = snprintf(buf + len, bufsz - len, "%s$%zu", i ? "," : "", first + i);
-                if (w < 0 || (size_t)w >= bufsz - len)
-                        return -E2BIG;
-                len += (size_t)w;
-        }
-        return 0;
-}
-
 /* Reads the rows of u[0..n-1] into rows[]; a row read is ready once it is
  * changed and sealed. Returns 0 or an error of the statement. */
 static int read_batch(struct pg_store *s, const struct store_uses *u, size_t n, struct use_row *rows)
 {
         char sql[sizeof("SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id IN ()") + USES_PER_STATEMENT * 5];
-        char list[USES_PER_STATEMENT * 5];
+        struct pg_sql q = PG_SQL_IN(sql);
         struct pg_params p = { 0 };
         PGresult *res;
-        int r = placeholders(1, n, list, sizeof(list));
+        int r;
 
-        if (r < 0)
-                return r;
-        snprintf(sql, sizeof(sql), "SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id IN (%s)", list);
-        for (size_t i = 0; i < n; i++)
+        pg_sql_add(&q, "SELECT " PG_KEY_COLUMNS " FROM apikey.keys WHERE id IN (");
+        for (size_t i = 0; i < n; i++) {
                 pg_param_text(&p, u[i].id);
+                pg_sql_add(&q, "%s$%d", i ? "," : "", p.n);
+        }
+        pg_sql_add(&q, ")");
+        if (q.overflow)
+                return -E2BIG;
         r = pg_exec(s, sql, &p, &res);
         if (r < 0)
                 return r;
@@ -361,28 +350,23 @@ static int read_batch(struct pg_store *s, const struct store_uses *u, size_t n, 
 static int write_batch(struct pg_store *s, struct use_row *rows, size_t n)
 {
         char sql[1024 + USES_PER_STATEMENT * 160];
+        struct pg_sql q = PG_SQL_IN(sql);
         struct pg_params p = { 0 };
-        size_t len, ready = 0;
+        size_t ready = 0;
         PGresult *res;
         int r;
 
-        len = (size_t)snprintf(sql, sizeof(sql),
-                               "UPDATE apikey.keys AS k SET last_used_at = GREATEST(k.last_used_at, v.last_used_at), "
-                               "last_used_from = v.last_used_from, last_used_service = v.last_used_service, "
-                               "use_count = v.use_count, mac = v.mac FROM (VALUES ");
+        pg_sql_add(&q, "UPDATE apikey.keys AS k SET last_used_at = GREATEST(k.last_used_at, v.last_used_at), "
+                       "last_used_from = v.last_used_from, last_used_service = v.last_used_service, "
+                       "use_count = v.use_count, mac = v.mac FROM (VALUES ");
         for (size_t i = 0; i < n; i++) {
                 const struct key_record *k = &rows[i].k;
-                size_t b = (size_t)p.n;
-                int w;
+                int b = p.n;
 
                 if (!rows[i].ready)
                         continue;
-                w = snprintf(sql + len, sizeof(sql) - len,
-                             "%s($%zu::text,$%zu::bytea,$%zu::bigint,$%zu::text,$%zu::text,$%zu::bigint,$%zu::bytea)",
-                             ready ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7);
-                if (w < 0 || (size_t)w >= sizeof(sql) - len)
-                        return -E2BIG;
-                len += (size_t)w;
+                pg_sql_add(&q, "%s($%d::text,$%d::bytea,$%d::bigint,$%d::text,$%d::text,$%d::bigint,$%d::bytea)",
+                           ready ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7);
                 pg_param_text(&p, k->id);
                 pg_param_bytes(&p, rows[i].old_mac, ROWMAC_LEN);
                 pg_param_int(&p, k->last_used_at);
@@ -394,9 +378,9 @@ static int write_batch(struct pg_store *s, struct use_row *rows, size_t n)
         }
         if (ready == 0)
                 return 0;
-        if (snprintf(sql + len, sizeof(sql) - len,
-                     ") AS v (id, old_mac, last_used_at, last_used_from, last_used_service, use_count, mac) "
-                     "WHERE k.id = v.id AND k.mac = v.old_mac RETURNING k.id") >= (int)(sizeof(sql) - len))
+        pg_sql_add(&q, ") AS v (id, old_mac, last_used_at, last_used_from, last_used_service, use_count, mac) "
+                       "WHERE k.id = v.id AND k.mac = v.old_mac RETURNING k.id");
+        if (q.overflow)
                 return -E2BIG;
         r = pg_exec(s, sql, &p, &res);
         if (r < 0)
