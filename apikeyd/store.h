@@ -267,7 +267,7 @@ typedef int (*store_host_cb)(const char *host, void *userdata);
 int store_audit_hosts(struct store *s, store_host_cb cb, void *userdata);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 /* The migration that added the row MACs (rowmac.h), computed for every
  * existing row as it runs. */
 #define STORE_SCHEMA_ROW_MACS 6

@@ -113,6 +113,15 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
          * so a login never updates it. The fleet store has had it from its
          * first schema (store_pg_schema.h). */
         "CREATE INDEX keys_created ON keys (created_at, id);",
+
+        /* 8: each key at the rowid its ID names (key_id_number), so that a
+         * login finds it in one B-tree descent (sqlite_key_insert). All
+         * rows step aside to negative rowids first: a new rowid must not
+         * meet an old one still in use. A row whose ID names no number
+         * keeps its negative rowid; lookups find it by the ID index.
+         * apikey_key_rowid() exists only on the migrating connection. */
+        "UPDATE keys SET rowid = -rowid;"
+        "UPDATE keys SET rowid = apikey_key_rowid(id) WHERE apikey_key_rowid(id) > 0;",
 };
 
 #endif

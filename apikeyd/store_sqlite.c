@@ -76,6 +76,14 @@ static int migrate_code(struct sqlite_store *s, int to_version)
         return 0;
 }
 
+/* apikey_key_rowid(id): key_id_number() for the migration to schema 8. */
+static void sql_key_rowid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        const unsigned char *id = argc == 1 ? sqlite3_value_text(argv[0]) : NULL;
+
+        sqlite3_result_int64(ctx, id ? key_id_number((const char *)id) : 0);
+}
+
 static int migrate(struct sqlite_store *s)
 {
         sqlite3 *db = s->db;
@@ -84,6 +92,12 @@ static int migrate(struct sqlite_store *s)
 
         if (read_user_version(db, &version) < 0)
                 return -EIO;
+        if (version < STORE_SCHEMA_VERSION &&
+            sqlite3_create_function_v2(db, "apikey_key_rowid", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                       NULL, sql_key_rowid, NULL, NULL, NULL) != SQLITE_OK) {
+                log_error("store: %s", sqlite3_errmsg(db));
+                return -EIO;
+        }
         s->opened_version = version;
         for (; version < STORE_SCHEMA_VERSION; version++) {
                 if (exec_sql(db, "BEGIN IMMEDIATE") < 0)
@@ -372,7 +386,8 @@ int store_step_done(struct sqlite_store *s, sqlite3_stmt *st)
         sqlite3_reset(st);
         if (rc == SQLITE_DONE)
                 return 0;
-        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+        /* A key's rowid is its ID's number: the same ID is taken twice. */
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_ROWID)
                 return -EEXIST;
         log_error("store: %s", sqlite3_errmsg(s->db));
         return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;

@@ -156,13 +156,18 @@ static int bind_mac(struct sqlite_store *s, sqlite3_stmt *st, const struct key_r
         return 0;
 }
 
+/* A key's row is at the rowid its ID names (key_id_number), so that a
+ * login finds it in one B-tree descent instead of two: with a million keys
+ * the ID index's leaf was a random page of its own (issue 14). An ID that
+ * names no number (none apikeyd mints) gets the next free rowid. */
 int sqlite_key_insert(struct store *base, const struct key_record *k)
 {
         struct sqlite_store *s = sqlite_of(base);
         sqlite3_stmt *st = store_stmt(s, ST_KEY_INSERT,
-                                      "INSERT INTO keys (" KEY_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)");
+                                      "INSERT INTO keys (" KEY_COLUMNS ", rowid) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                                      "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)");
         struct key_record sealed;
+        int64_t rowid = key_id_number(k->id);
 
         if (!st)
                 return -EIO;
@@ -170,6 +175,10 @@ int sqlite_key_insert(struct store *base, const struct key_record *k)
         if (!sealed.leak_action[0]) /* what bind_fields stores, so what the MAC covers */
                 snprintf(sealed.leak_action, sizeof(sealed.leak_action), "disable");
         bind_fields(st, &sealed);
+        if (rowid > 0)
+                sqlite3_bind_int64(st, 28, rowid);
+        else
+                sqlite3_bind_null(st, 28);
         if (bind_mac(s, st, &sealed) < 0)
                 return -EINVAL;
         return store_step_done(s, st);
@@ -271,8 +280,8 @@ static int key_read(struct sqlite_store *s, sqlite3_stmt *st, struct key_record 
         return r;
 }
 
-/* Reads row id; ret->row_hint is its rowid. */
-static int key_get(struct sqlite_store *s, const char *id, struct key_record *ret)
+/* Reads row id by the ID index; ret->row_hint is its rowid. */
+static int key_search(struct sqlite_store *s, const char *id, struct key_record *ret)
 {
         sqlite3_stmt *st = store_stmt_rebound(s, ST_KEY_GET, "SELECT " KEY_COLUMNS ", rowid FROM keys WHERE id = ?1");
 
@@ -282,11 +291,14 @@ static int key_get(struct sqlite_store *s, const char *id, struct key_record *re
         return key_read(s, st, ret);
 }
 
-/* Reads row id at rowid hint, or searches for it when the row there is
- * another (rowids change and are reused) or there is no hint. By rowid is
- * one B-tree descent where by ID is two, the index's and the table's, each
- * at a random page with a million keys: the writer does this once per key
- * a batch uses (issue 14). */
+/* Reads row id at rowid hint, or searches for it by the ID index when the
+ * row there is another or there is none. By rowid is one B-tree descent
+ * where by ID is two, the index's and the table's, each at a random page
+ * with a million keys. A row need not be where its hint says: the hint
+ * may be stale (deleted rowids are reused), a store from before schema 8
+ * or restored from a dump keeps other rowids (sqlite_key_insert), and
+ * someone who can write the database can move rows; the ID the row holds,
+ * which its MAC covers, is what decides. */
 static int key_get_hinted(struct sqlite_store *s, const char *id, int64_t hint, struct key_record *ret)
 {
         sqlite3_stmt *st = hint > 0 ? store_stmt_rebound(s, ST_KEY_GET_AT, "SELECT " KEY_COLUMNS
@@ -303,7 +315,13 @@ static int key_get_hinted(struct sqlite_store *s, const char *id, int64_t hint, 
         if (r < 0 && r != -ENOENT)
                 return r;
         memset(ret, 0, sizeof(*ret)); /* not another key's row, whatever comes next */
-        return key_get(s, id, ret);
+        return key_search(s, id, ret);
+}
+
+/* Reads row id, first where its ID says it is (every login does this). */
+static int key_get(struct sqlite_store *s, const char *id, struct key_record *ret)
+{
+        return key_get_hinted(s, id, key_id_number(id), ret);
 }
 
 int sqlite_key_get(struct store *base, const char *id, struct key_record *ret)

@@ -97,6 +97,19 @@ bool key_id_valid(const char *s)
         return s && strnlen(s, KEY_ID_LEN + 1) == KEY_ID_LEN && all_in(s, KEY_ID_LEN, CLASS_ID);
 }
 
+int64_t key_id_number(const char *s)
+{
+        int64_t n = 0;
+
+        if (!key_id_valid(s))
+                return 0;
+        for (size_t i = 0; i < KEY_ID_LEN; i++) {
+                unsigned char c = (unsigned char)s[i];
+                n = n * 36 + (c >= 'a' ? c - 'a' : 26 + (c - '0'));
+        }
+        return n + 1;
+}
+
 bool key_looks_valid(const char *s, size_t len)
 {
         const size_t body = KEY_LEN - KEY_CRC_LEN;

@@ -255,6 +255,41 @@ static void test_key_id_valid(void)
                 CHECK(!key_id_valid(bad[i].s), "key ID rejected: %s", bad[i].why);
 }
 
+/* The number the SQLite store keeps a key at: distinct for distinct IDs,
+ * in ID order, within a positive rowid, 0 for anything else. */
+static void test_key_id_number(void)
+{
+        static const char *const bad[] = { "", "abc123def45", "abc123def4567", "ABC123DEF456", "abc123def45_",
+                                           "apk_abc123de" };
+        int64_t top = 1;
+        bool ordered = true, distinct = true;
+        char a[KEY_ID_LEN + 1] = "aaaaaaaaaaaa", b[KEY_ID_LEN + 1];
+
+        for (int i = 0; i < KEY_ID_LEN; i++)
+                top *= 36;
+        CHECK(key_id_number("aaaaaaaaaaaa") == 1, "the first ID is number 1");
+        CHECK(key_id_number("aaaaaaaaaaab") == 2 && key_id_number("aaaaaaaaaaa0") == 27 &&
+                      key_id_number("aaaaaaaaaaba") == 37,
+              "digits in KEY_ID_ALPHABET's order, base 36");
+        CHECK(key_id_number("999999999999") == top && top > 0 && top < INT64_MAX,
+              "the last ID is 36^12 (%lld), a positive 64-bit rowid", (long long)top);
+        CHECK(key_id_number(NULL) == 0, "key_id_number(NULL) is 0");
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                CHECK(key_id_number(bad[i]) == 0, "no number for the malformed ID \"%s\"", bad[i]);
+        /* Every ID one digit away from another, at each position: the order
+         * and distinctness the store relies on. */
+        for (int pos = 0; pos < KEY_ID_LEN; pos++)
+                for (size_t d = 0; d + 1 < strlen(KEY_ID_ALPHABET); d++) {
+                        memcpy(b, a, sizeof(b));
+                        a[pos] = KEY_ID_ALPHABET[d];
+                        b[pos] = KEY_ID_ALPHABET[d + 1];
+                        ordered &= key_id_number(a) < key_id_number(b);
+                        distinct &= key_id_number(a) != key_id_number(b);
+                        a[pos] = 'a';
+                }
+        CHECK(ordered && distinct, "a larger digit at any position is a larger number");
+}
+
 /* A NUL inside the length must never be skipped over. */
 static void test_embedded_nul(void)
 {
@@ -345,6 +380,7 @@ int main(void)
         test_shape();
         test_null();
         test_key_id_valid();
+        test_key_id_number();
         test_embedded_nul();
         return check_done();
 }

@@ -285,6 +285,22 @@ static int exec_raw(const char *path, const char *sql)
         return rc;
 }
 
+/* Rows of keys not at the rowid their ID names; -1 on error. */
+static int rows_elsewhere(const char *path)
+{
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int n = 0, rc = SQLITE_ERROR;
+
+        if (sqlite3_open(path, &db) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "SELECT rowid, id FROM keys", -1, &st, NULL) == SQLITE_OK)
+                while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                        n += sqlite3_column_int64(st, 0) != key_id_number((const char *)sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return rc == SQLITE_DONE ? n : -1;
+}
+
 /* Someone who can write the database but not read hash.key changes rows:
  * each change is seen on the next read, and no later change through the
  * store seals it (issue 13, item 3). */
@@ -406,6 +422,7 @@ static void test_migration(const char *dir)
         }
         sqlite3_close(db);
         CHECK(version == STORE_SCHEMA_VERSION, "the store is at schema %d after the upgrade", version);
+        CHECK(rows_elsewhere(path) == 0, "the upgrade moved each key to the rowid its ID names");
 }
 
 struct owners_seen {
@@ -447,6 +464,41 @@ static void test_key_owners(const char *path)
         CHECK(store_key_owners(s, owner_cb, &seen) == 0, "list the owners");
         CHECK(strcmp(seen.text, "alice:1001 alice:1005 bob:1002 carol:1003") == 0,
               "each owner once, by name then uid: %s", seen.text);
+        store_close(s);
+}
+
+/* Each key sits at the rowid its ID names, so a login reads it in one
+ * descent; a key found elsewhere (a store restored from a dump, rows moved
+ * by someone who can write the database) is still found by its ID, and
+ * never mistaken for the key whose place it took. */
+static void test_key_rowids(const char *path)
+{
+        struct store *s = NULL;
+        struct key_record a = make_record("rowidrowid01", "alice", 1001);
+        struct key_record b = make_record("rowidrowid02", "bob", 1002), got;
+        char sql[160];
+
+        CHECK(store_open(path, test_row_key, &s) == 0 && store_key_insert(s, &a) == 0 && store_key_insert(s, &b) == 0,
+              "two keys");
+        CHECK(rows_elsewhere(path) == 0, "each key is inserted at the rowid its ID names");
+        CHECK(store_key_get(s, a.id, &got) == 0 && got.row_hint == key_id_number(a.id) && !got.tampered,
+              "a read finds it there");
+        store_close(s);
+        s = NULL;
+        snprintf(sql, sizeof(sql), "UPDATE keys SET rowid = 7 WHERE id = '%s';"
+                 "UPDATE keys SET rowid = %lld WHERE id = '%s'", a.id, (long long)key_id_number(a.id), b.id);
+        CHECK(exec_raw(path, sql) == SQLITE_OK, "sqlite3: move a away, b into a's place");
+        CHECK(store_open(path, test_row_key, &s) == 0 && store_key_get(s, a.id, &got) == 0 &&
+                      strcmp(got.id, a.id) == 0 && strcmp(got.owner_name, "alice") == 0 && got.row_hint == 7 &&
+                      !got.tampered,
+              "a key moved elsewhere is found by its ID, not the row in its place");
+        CHECK(store_key_get(s, b.id, &got) == 0 && strcmp(got.owner_name, "bob") == 0 && !got.tampered,
+              "... and the key in its place is still itself");
+        CHECK(store_key_get(s, "rowidrowid03", &got) == -ENOENT, "a key that is nowhere: -ENOENT");
+        CHECK(store_key_add_uses(s, a.id, key_id_number(a.id), 1, 10, "", "sshd") == 0 &&
+                      store_key_get(s, a.id, &got) == 0 && got.use_count == 1 && store_key_get(s, b.id, &got) == 0 &&
+                      got.use_count == 0,
+              "a use of the moved key counts for it, not for the row at its number");
         store_close(s);
 }
 
@@ -507,6 +559,8 @@ int main(void)
         test_row_macs(path);
         snprintf(path, sizeof(path), "%s/hints.db", dir);
         test_row_hints(path);
+        snprintf(path, sizeof(path), "%s/rowids.db", dir);
+        test_key_rowids(path);
         snprintf(path, sizeof(path), "%s/owners.db", dir);
         test_key_owners(path);
         test_migration(dir);
