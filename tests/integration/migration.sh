@@ -10,8 +10,37 @@ expect_eq "the fixture is schema 1" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_v
 { read -r active; read -r disabled; } <tests/fixtures/v1-keys.txt
 pam_service apikey timeout=3
 
-start_daemon
+# What systemd would hear (Type=notify): each migration step asks for more
+# start time before READY=1, so a big store's migration is not killed and
+# begun again at every start. A listener on a NOTIFY_SOCKET of our own.
+python3 - "$T/notify.sock" "$T/notify.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+with open(sys.argv[2], "w") as f:
+    while True:
+        try:
+            m = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        f.write(m + "\n")
+        f.flush()
+        if "READY=1" in m:
+            break
+PY
+listener=$!
+for _ in $(seq 1 100); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
+NOTIFY_SOCKET="$T/notify.sock" start_daemon
+for _ in $(seq 1 200); do kill -0 "$listener" 2>/dev/null || break; sleep 0.05; done
+kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
 check "the daemon migrated the store" grep -q "migrated schema to version 2" "$T/daemon.log"
+check "before each step it asks systemd for more start time" \
+        bash -c 'grep -c "^EXTEND_TIMEOUT_USEC=[1-9]" "$1" | grep -qx "$2"' _ "$T/notify.txt" \
+        "$(sed -n 's/.*migrated schema to version \([0-9]*\).*/\1/p' "$T/daemon.log" | wc -l)"
+check "... and says which schema it is migrating to" grep -q "^STATUS=Migrating the store to schema 8" "$T/notify.txt"
+check "... and only then that it is ready" awk '/^EXTEND_TIMEOUT_USEC=/ { last = NR } /^READY=1/ { ready = NR }
+        END { exit !(last && ready > last) }' "$T/notify.txt"
 latest=$(sed -n 's/.*migrated schema to version \([0-9]*\).*/\1/p' "$T/daemon.log" | tail -1)
 check "… through every later version (3: who disabled or locked a key)" test "${latest:-0}" -ge 3
 expect_eq "the store is now at the newest schema" "$(sqlite3 "$T/state/keys.db" 'PRAGMA user_version')" "$latest"
