@@ -56,9 +56,9 @@ bool key_id_valid(const char *s);
 
 /* A well-formed key ID as a number: 1 + its value in base 36, digits in
  * KEY_ID_ALPHABET's order, so distinct IDs give distinct numbers from 1 to
- * 36^12 (below 2^63, a positive SQLite rowid). 0 when s is not a well-formed key ID. The SQLite
- * store keeps each key at this rowid, so a lookup by ID is one B-tree
- * descent. */
+ * 36^12 (below 2^63: a positive SQLite rowid). 0 when s is not a
+ * well-formed key ID. The SQLite store keeps each key at this rowid, so a
+ * lookup by ID is one B-tree descent. */
 int64_t key_id_number(const char *s);
 
 #endif
