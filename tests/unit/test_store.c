@@ -495,6 +495,14 @@ static void test_key_rowids(const char *path)
         CHECK(store_key_get(s, b.id, &got) == 0 && strcmp(got.owner_name, "bob") == 0 && !got.tampered,
               "... and the key in its place is still itself");
         CHECK(store_key_get(s, "rowidrowid03", &got) == -ENOENT, "a key that is nowhere: -ENOENT");
+        store_close(s);
+        s = NULL;
+        CHECK(exec_raw(path, "INSERT INTO keys (id, hash, owner_type, owner_name, created_at, created_by) "
+                             "VALUES ('not-a-key-id', zeroblob(32), 'user', 'carol', 1000, 'carol')") == SQLITE_OK,
+              "sqlite3: a row whose ID names no number, at the next free rowid");
+        CHECK(store_open(path, test_row_key, &s) == 0 && store_key_get(s, "not-a-key-id", &got) == 0 &&
+                      strcmp(got.owner_name, "carol") == 0 && got.tampered,
+              "... is found by the ID index (and, written outside apikeyd, fails its MAC)");
         CHECK(store_key_add_uses(s, a.id, key_id_number(a.id), 1, 10, "", "sshd") == 0 &&
                       store_key_get(s, a.id, &got) == 0 && got.use_count == 1 && store_key_get(s, b.id, &got) == 0 &&
                       got.use_count == 0,
