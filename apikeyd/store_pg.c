@@ -298,7 +298,13 @@ int pg_exec(struct pg_store *s, const char *sql, const struct pg_params *p, PGre
 {
         bool had_connection = s->conn != NULL;
         int64_t started = mono_ms();
-        int r = exec_once(s, sql, p, ret);
+        int r;
+
+        if (!sql) {
+                log_error("store: a statement longer than its buffer; not sent");
+                return -E2BIG;
+        }
+        r = exec_once(s, sql, p, ret);
 
         /* Not after a deadline passed: the login has no time left. */
         if (r == -ENOTCONN && had_connection && safe_to_repeat(s, sql) && mono_ms() - started < 100) {

@@ -68,9 +68,16 @@ struct pg_sql {
 };
 #define PG_SQL_IN(array) { .buf = (array), .size = sizeof(array) }
 void pg_sql_add(struct pg_sql *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The statement built, for pg_exec or pg_command; NULL once a piece did
+ * not fit, which they refuse to run (-E2BIG). */
+static inline const char *pg_sql_text(const struct pg_sql *q)
+{
+        return q->overflow ? NULL : q->buf;
+}
 
 /* Runs sql with p (NULL: none) and returns its result (PGRES_TUPLES_OK or
- * PGRES_COMMAND_OK) in *ret, to PQclear. -EEXIST on a uniqueness conflict,
+ * PGRES_COMMAND_OK) in *ret, to PQclear. -E2BIG for a NULL sql (pg_sql_text
+ * of a statement that did not fit), -EEXIST on a uniqueness conflict,
  * -EPERM when a policy or grant refused it, -ENOTCONN when the database
  * cannot be reached (the connection is dropped; a later call reconnects),
  * -EIO for the rest (logged). */

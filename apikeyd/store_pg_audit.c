@@ -64,7 +64,7 @@ int pg_audit_append(struct store *base, const struct audit_record *r, size_t n)
                         pg_sql_add(&q, "apikey.current_host())");
                 }
                 pg_sql_add(&q, " ON CONFLICT (host, seq) DO NOTHING");
-                e = q.overflow ? -E2BIG : pg_command(pg_of(base), sql, &p, NULL);
+                e = pg_command(pg_of(base), pg_sql_text(&q), &p, NULL);
                 done += rows;
         }
         return e;

@@ -318,9 +318,7 @@ static int read_batch(struct pg_store *s, const struct store_uses *u, size_t n, 
                 pg_sql_add(&q, "%s$%d", i ? "," : "", p.n);
         }
         pg_sql_add(&q, ")");
-        if (q.overflow)
-                return -E2BIG;
-        r = pg_exec(s, sql, &p, &res);
+        r = pg_exec(s, pg_sql_text(&q), &p, &res);
         if (r < 0)
                 return r;
         for (int t = 0; t < sym_PQntuples(res); t++) {
@@ -380,9 +378,7 @@ static int write_batch(struct pg_store *s, struct use_row *rows, size_t n)
                 return 0;
         pg_sql_add(&q, ") AS v (id, old_mac, last_used_at, last_used_from, last_used_service, use_count, mac) "
                        "WHERE k.id = v.id AND k.mac = v.old_mac RETURNING k.id");
-        if (q.overflow)
-                return -E2BIG;
-        r = pg_exec(s, sql, &p, &res);
+        r = pg_exec(s, pg_sql_text(&q), &p, &res);
         if (r < 0)
                 return r;
         for (int t = 0; t < sym_PQntuples(res); t++) {
